@@ -1,0 +1,261 @@
+import type { z } from 'zod';
+import {
+  EXPECTED_VERSION_FIELD,
+  fieldLocations,
+  groupOf,
+  nameOf,
+  operations,
+  type OperationDefinition,
+  type OperationId,
+  type Operations,
+} from './contract/index.js';
+import { AbortedError, NetworkError, ShopApiError, ValidationError, errorFromResponse } from './errors.js';
+import { DEFAULT_MAX_RETRIES, retryDelayMs, shouldRetry } from './retry.js';
+import { undiciTransport, type Transport } from './transport.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const SDK_VERSION = '0.1.0';
+
+export type ShopClientOptions = {
+  /** Where the server listens, e.g. `http://localhost:3000`. */
+  baseUrl: string;
+  /** Bearer token from `auth.login`. */
+  token?: string | undefined;
+  /** Per-attempt timeout. */
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt, for failures that are safe to repeat. */
+  retries?: number | undefined;
+  /** Replace the HTTP layer (tests, proxies). Defaults to undici with keep-alive. */
+  transport?: Transport | undefined;
+  /** Extra headers on every request. */
+  headers?: Record<string, string> | undefined;
+};
+
+const KNOWN_OPTIONS = new Set(['baseUrl', 'token', 'timeoutMs', 'retries', 'transport', 'headers']);
+
+export type RequestOptions = {
+  signal?: AbortSignal | undefined;
+  /** Defaults to a fresh UUID per command call, reused across that call's retries. */
+  idempotencyKey?: string | undefined;
+  retries?: number | undefined;
+  timeoutMs?: number | undefined;
+  headers?: Record<string, string> | undefined;
+};
+
+export type InputOf<Id extends OperationId> = z.input<Operations[Id]['input']>;
+export type OutputOf<Id extends OperationId> = z.output<Operations[Id]['output']>;
+
+/** A successful answer with its HTTP details, for callers who need the ETag or request id. */
+export type ApiResponse<T> = { data: T; status: number; headers: Record<string, string>; requestId: string | undefined };
+
+type ItemOf<Id extends OperationId> = OutputOf<Id> extends { items: (infer Item)[] } ? Item : never;
+
+type Paginated<Id extends OperationId> = Operations[Id] extends { pagination: object }
+  ? {
+      /** Every item across all pages, fetched a page at a time as you iterate. */
+      all(input: Omit<InputOf<Id>, 'cursor'>, options?: RequestOptions): AsyncIterableIterator<ItemOf<Id>>;
+    }
+  : unknown;
+
+export type Method<Id extends OperationId> = (object extends InputOf<Id>
+  ? (input?: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>
+  : (input: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>) &
+  Paginated<Id>;
+
+type GroupName = OperationId extends infer Id ? (Id extends `${infer Group}.${string}` ? Group : never) : never;
+
+export type GroupClient<Group extends GroupName> = {
+  [Id in OperationId as Id extends `${Group}.${infer Name}` ? Name : never]: Method<Id>;
+};
+
+export type ShopClient = { [Group in GroupName]: GroupClient<Group> } & {
+  /** Calls any operation by id; the typed methods are sugar over this. */
+  call<Id extends OperationId>(id: Id, input: InputOf<Id>, options?: RequestOptions): Promise<OutputOf<Id>>;
+  /** Like `call`, with status, headers and request id. */
+  callWithResponse<Id extends OperationId>(
+    id: Id,
+    input: InputOf<Id>,
+    options?: RequestOptions,
+  ): Promise<ApiResponse<OutputOf<Id>>>;
+  /** Use this token from now on (after a login, for example). */
+  setToken(token: string | undefined): void;
+  /** Releases keep-alive connections. */
+  close(): Promise<void>;
+};
+
+export const createShopClient = (options: ShopClientOptions): ShopClient => {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`createShopClient: unknown option "${key}"`);
+  }
+  if (!options.baseUrl) throw new TypeError('createShopClient: baseUrl is required');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const transport = options.transport ?? undiciTransport();
+  let token = options.token;
+
+  const send = async <Id extends OperationId>(
+    id: Id,
+    rawInput: unknown,
+    requestOptions: RequestOptions = {},
+  ): Promise<ApiResponse<OutputOf<Id>>> => {
+    const definition = operations[id] as OperationDefinition;
+    const parsed = definition.input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw localValidationError(id, parsed.error);
+    const request = encodeRequest(definition, parsed.data as Record<string, unknown>, baseUrl);
+
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': `eventshop-sdk/${SDK_VERSION} node/${process.versions.node}`,
+      ...options.headers,
+      ...request.headers,
+      ...requestOptions.headers,
+    };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (definition.kind === 'command') headers['idempotency-key'] = requestOptions.idempotencyKey ?? crypto.randomUUID();
+
+    const maxRetries = requestOptions.retries ?? options.retries ?? DEFAULT_MAX_RETRIES;
+    const timeoutMs = requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const safeToRepeat = definition.kind !== 'command' || 'idempotency-key' in headers;
+
+    for (let retriesSoFar = 0; ; retriesSoFar++) {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;
+      let failure: ShopApiError;
+      let status: number | undefined;
+      let responseHeaders: Record<string, string> | undefined;
+      try {
+        const response = await transport.request({ method: definition.method, url: request.url, headers, body: request.body, signal });
+        const body = parseBody(response.body);
+        if (response.status < 400) {
+          return { data: body as OutputOf<Id>, status: response.status, headers: response.headers, requestId: response.headers['x-request-id'] };
+        }
+        failure = errorFromResponse(response.status, body, response.headers);
+        status = response.status;
+        responseHeaders = response.headers;
+      } catch (error) {
+        if (requestOptions.signal?.aborted) {
+          throw new AbortedError('The request was aborted', { status: 0, code: 'aborted', cause: error });
+        }
+        failure = timeout.aborted
+          ? new NetworkError(`No answer from ${baseUrl} within ${timeoutMs} ms`, { status: 0, code: 'timeout', cause: error })
+          : new NetworkError(`Could not reach ${baseUrl}: ${describeNetworkError(error)}`, { status: 0, code: 'network_error', cause: error });
+      }
+      const retry = shouldRetry({
+        retriesSoFar,
+        maxRetries,
+        safeToRepeat,
+        aborted: requestOptions.signal?.aborted ?? false,
+        status,
+        headers: responseHeaders,
+      });
+      if (!retry) throw failure;
+      await sleep(retryDelayMs(retriesSoFar, responseHeaders), requestOptions.signal);
+    }
+  };
+
+  const call = async <Id extends OperationId>(id: Id, input: InputOf<Id>, requestOptions?: RequestOptions) =>
+    (await send(id, input, requestOptions)).data;
+
+  const client: Record<string, unknown> = {
+    call,
+    callWithResponse: send,
+    setToken(next: string | undefined) {
+      token = next;
+    },
+    close: async () => transport.close?.(),
+  };
+  for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
+    const group = (client[groupOf(id)] ??= {}) as Record<string, unknown>;
+    const method = (input?: unknown, requestOptions?: RequestOptions) => call(id, input as never, requestOptions);
+    if (definition.pagination) {
+      const { cursorField, itemsField, nextCursorField } = definition.pagination;
+      Object.assign(method, {
+        async *all(input: Record<string, unknown> = {}, requestOptions?: RequestOptions) {
+          let cursor: unknown = undefined;
+          do {
+            const page = (await call(id, { ...input, [cursorField]: cursor } as never, requestOptions)) as Record<string, unknown>;
+            yield* page[itemsField] as unknown[];
+            cursor = page[nextCursorField] ?? undefined;
+          } while (cursor !== undefined);
+        },
+      });
+    }
+    group[nameOf(id)] = method;
+  }
+  return client as ShopClient;
+};
+
+/** Splits validated input into path, query, header and body per the contract's one rule. */
+export const encodeRequest = (definition: OperationDefinition, input: Record<string, unknown>, baseUrl: string) => {
+  const locations = fieldLocations(definition);
+  const query = new URLSearchParams();
+  const headers: Record<string, string> = {};
+  const body: Record<string, unknown> = {};
+  let hasBody = false;
+  let path = definition.path;
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    switch (locations[name]) {
+      case 'path':
+        path = path.replace(`:${name}`, encodeURIComponent(String(value)));
+        break;
+      case 'query':
+        query.set(name, String(value));
+        break;
+      case 'header':
+        if (name === EXPECTED_VERSION_FIELD) headers['if-match'] = `"${String(value)}"`;
+        break;
+      default:
+        body[name] = value;
+        hasBody = true;
+    }
+  }
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  const sendsBody = definition.method !== 'GET' && definition.method !== 'DELETE';
+  return {
+    url: `${baseUrl}${path}${search}`,
+    headers,
+    body: sendsBody ? JSON.stringify(hasBody ? body : {}) : undefined,
+  };
+};
+
+const localValidationError = (id: string, error: z.ZodError) => {
+  const errors = error.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', message: issue.message }));
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return new ValidationError(`Invalid input for ${id}: ${detail}`, {
+    status: 0,
+    code: 'invalid_input',
+    problem: { type: 'about:blank', title: 'Invalid input', status: 400, code: 'invalid_input', detail, errors },
+  });
+};
+
+const parseBody = (text: string): unknown => {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+const describeNetworkError = (error: unknown): string => {
+  const code = (error as { code?: string })?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return (error as Error)?.message ?? String(error);
+};
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError('The request was aborted', { status: 0, code: 'aborted' }));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new AbortedError('The request was aborted', { status: 0, code: 'aborted' }));
+      },
+      { once: true },
+    );
+  });

@@ -1,0 +1,19 @@
+import { authOperations } from './auth.js';
+import { productOperations } from './products.js';
+import { systemOperations } from './system.js';
+
+export * from './operation.js';
+export * from './common.js';
+export * from './products.js';
+export * from './auth.js';
+export * from './system.js';
+
+/** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
+export const operations = {
+  ...systemOperations,
+  ...authOperations,
+  ...productOperations,
+} as const;
+
+export type Operations = typeof operations;
+export type OperationId = keyof Operations;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** What an operation does to the system: changes it, reads it, or streams from it (SSE). */
+export type OperationKind = 'command' | 'query' | 'stream';
+
+/**
+ * Who may call an operation. `public` needs no credentials; `customer` needs any signed-in
+ * principal; `admin`, `operator` and `service` need that role (an admin may do everything).
+ */
+export type AuthRequirement = 'public' | 'customer' | 'admin' | 'operator' | 'service';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type InputSchema = z.ZodObject<z.ZodRawShape>;
+
+export type OperationDefinition<
+  Id extends string = string,
+  Input extends InputSchema = InputSchema,
+  Output extends z.ZodType = z.ZodType,
+> = {
+  /** `<group>.<name>`: the SDK method (`client.group.name`) and the CLI command (`shopctl group name`). */
+  readonly id: Id;
+  readonly method: HttpMethod;
+  /** Express-style path; `:name` segments are taken from the input field of that name. */
+  readonly path: string;
+  readonly kind: OperationKind;
+  readonly auth: AuthRequirement;
+  readonly summary: string;
+  readonly description?: string;
+  /** Every field the caller sends: path parameters, query or body fields, and `expectedVersion`. */
+  readonly input: Input;
+  readonly output: Output;
+  /** HTTP status of a success; 201 answers also carry a `Location` header. */
+  readonly successStatus?: 200 | 201 | 202;
+  /** For list operations: which input field takes the cursor and which output field returns the next one. */
+  readonly pagination?: { readonly cursorField: string; readonly itemsField: string; readonly nextCursorField: string };
+  /** CLI command name when it should differ from the operation name (`products.listByCategory` → `by-category`). */
+  readonly cliName?: string;
+  /** Output columns a table view shows first (the CLI's default table). */
+  readonly tableColumns?: readonly string[];
+};
+
+/**
+ * Declares one operation of the API. The object is data: the server, the SDK and the CLI
+ * each walk the table of these to build routes, methods and commands.
+ */
+export const operation = <const Id extends string, Input extends InputSchema, Output extends z.ZodType>(
+  definition: OperationDefinition<Id, Input, Output>,
+): OperationDefinition<Id, Input, Output> => {
+  for (const name of pathParameterNames(definition.path)) {
+    if (!(name in definition.input.shape)) {
+      throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
+    }
+  }
+  return definition;
+};
+
+/**
+ * The optimistic-concurrency field. REST carries it in `If-Match` (and answers with `ETag`);
+ * the SDK and CLI pass it as an ordinary input field.
+ */
+export const EXPECTED_VERSION_FIELD = 'expectedVersion';
+
+export const pathParameterNames = (path: string): string[] =>
+  [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!);
+
+/** Where each input field travels over HTTP. One rule for server, SDK and OpenAPI alike. */
+export type FieldLocation = 'path' | 'query' | 'body' | 'header';
+
+export const fieldLocations = (definition: OperationDefinition): Record<string, FieldLocation> => {
+  const pathNames = new Set(pathParameterNames(definition.path));
+  const bodyAllowed = definition.method !== 'GET' && definition.method !== 'DELETE';
+  const locations: Record<string, FieldLocation> = {};
+  for (const name of Object.keys(definition.input.shape)) {
+    if (pathNames.has(name)) locations[name] = 'path';
+    else if (name === EXPECTED_VERSION_FIELD) locations[name] = 'header';
+    else locations[name] = bodyAllowed ? 'body' : 'query';
+  }
+  return locations;
+};
+
+export const groupOf = (id: string): string => id.slice(0, id.indexOf('.'));
+export const nameOf = (id: string): string => id.slice(id.indexOf('.') + 1);

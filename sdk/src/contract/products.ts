@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
+import { operation } from './operation.js';
+
+const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ example: 'Espresso cup' });
+const Description = z
+  .string()
+  .max(5000)
+  .describe('Product description (searchable)')
+  .meta({ example: 'Porcelain cup for a double shot, 80 ml' });
+const CategoryId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'Use lowercase letters, digits and dashes (e.g. kitchen-ware)')
+  .describe('Category slug')
+  .meta({ example: 'kitchen' });
+const Sku = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use letters, digits, dot, dash or underscore')
+  .describe('Stock keeping unit')
+  .meta({ example: 'CUP-ESP-80' });
+
+export const ProductView = z
+  .object({
+    id: Id,
+    sku: z.string().nullable(),
+    name: z.string(),
+    description: z.string(),
+    price: Money,
+    categoryId: z.string(),
+    status: z.enum(['active', 'discontinued']),
+    version: z.number().int().describe('Stream version; send it back as expectedVersion (If-Match)'),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .describe('A product in the catalog');
+export type ProductView = z.infer<typeof ProductView>;
+
+export const ProductSearchHit = ProductView.extend({
+  rank: z.number().describe('Relevance; higher is better'),
+});
+
+const productColumns = ['id', 'sku', 'name', 'price', 'categoryId', 'status', 'version'] as const;
+
+export const productOperations = {
+  'products.create': operation({
+    id: 'products.create',
+    method: 'POST',
+    path: '/api/products',
+    kind: 'command',
+    auth: 'admin',
+    summary: 'Create a product',
+    description: 'Adds a product to the catalog. Answers 201 with the product, its `Location` and its version as `ETag`.',
+    input: z
+      .object({
+        name: Name,
+        description: Description.default(''),
+        price: Money,
+        categoryId: CategoryId,
+        sku: Sku.optional(),
+      })
+      .strict(),
+    output: ProductView,
+    successStatus: 201,
+    tableColumns: productColumns,
+  }),
+  'products.get': operation({
+    id: 'products.get',
+    method: 'GET',
+    path: '/api/products/:id',
+    kind: 'query',
+    auth: 'public',
+    summary: 'Get a product',
+    description: 'Answers discontinued products too (their history stays); the version comes back as `ETag`.',
+    input: z.object({ id: Id }).strict(),
+    output: ProductView,
+    tableColumns: productColumns,
+  }),
+  'products.update': operation({
+    id: 'products.update',
+    method: 'PUT',
+    path: '/api/products/:id',
+    kind: 'command',
+    auth: 'admin',
+    summary: 'Change a product',
+    description:
+      'Changes the given fields and leaves the others as they are. Send `If-Match` (SDK: `expectedVersion`) to refuse the change with 412 when someone else changed the product first.',
+    input: z
+      .object({
+        id: Id,
+        name: Name.optional(),
+        description: Description.optional(),
+        price: Money.optional(),
+        categoryId: CategoryId.optional(),
+        expectedVersion: ExpectedVersion.optional(),
+      })
+      .strict(),
+    output: ProductView,
+    tableColumns: productColumns,
+  }),
+  'products.delete': operation({
+    id: 'products.delete',
+    method: 'DELETE',
+    path: '/api/products/:id',
+    kind: 'command',
+    auth: 'admin',
+    summary: 'Discontinue a product',
+    description: 'The product leaves listings and search; its history and its page stay readable.',
+    input: z.object({ id: Id, expectedVersion: ExpectedVersion.optional() }).strict(),
+    output: ProductView,
+    tableColumns: productColumns,
+  }),
+  'products.search': operation({
+    id: 'products.search',
+    method: 'GET',
+    path: '/api/products/search',
+    kind: 'query',
+    auth: 'public',
+    summary: 'Search products',
+    description: 'Full-text search over name and description, best match first. Active products only.',
+    input: z
+      .object({
+        q: z.string().trim().min(1).max(200).describe('Search words').meta({ example: 'espresso cup' }),
+        price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
+        price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
+        limit: Limit.optional(),
+        cursor: Cursor.optional(),
+      })
+      .strict(),
+    output: page(ProductSearchHit),
+    pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
+    tableColumns: ['id', 'name', 'price', 'categoryId', 'rank'],
+  }),
+  'products.listByCategory': operation({
+    id: 'products.listByCategory',
+    method: 'GET',
+    path: '/api/products/category/:categoryId',
+    kind: 'query',
+    auth: 'public',
+    summary: 'List a category’s products',
+    description: 'Active products of one category, by name.',
+    input: z
+      .object({ categoryId: CategoryId, limit: Limit.optional(), cursor: Cursor.optional() })
+      .strict(),
+    output: page(ProductView),
+    pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
+    cliName: 'by-category',
+    tableColumns: productColumns,
+  }),
+  'products.list': operation({
+    id: 'products.list',
+    method: 'GET',
+    path: '/api/products',
+    kind: 'query',
+    auth: 'public',
+    summary: 'List products',
+    description: 'Active products, filtered by price, in a stable order (name, then id), a page at a time.',
+    input: z
+      .object({
+        price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
+        price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
+        limit: Limit.optional(),
+        cursor: Cursor.optional(),
+      })
+      .strict(),
+    output: page(ProductView),
+    pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
+    tableColumns: productColumns,
+  }),
+} as const;

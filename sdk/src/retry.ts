@@ -1,0 +1,43 @@
+export const DEFAULT_MAX_RETRIES = 2;
+export const INITIAL_RETRY_DELAY_MS = 250;
+export const MAX_RETRY_DELAY_MS = 8_000;
+
+export type Attempt = {
+  /** Retries already made for this call. */
+  retriesSoFar: number;
+  maxRetries: number;
+  /** Whether repeating the request cannot do the work twice: a read, or a command with an Idempotency-Key. */
+  safeToRepeat: boolean;
+  aborted: boolean;
+  /** Undefined when no response arrived. */
+  status?: number | undefined;
+  headers?: Record<string, string> | undefined;
+};
+
+/** The retry decision, one ordered list of rules. The first rule that answers wins. */
+export const shouldRetry = (attempt: Attempt): boolean => {
+  // Out of retries: stop.
+  if (attempt.retriesSoFar >= attempt.maxRetries) return false;
+  // The caller gave up; honour that over everything.
+  if (attempt.aborted) return false;
+  // Repeating a non-idempotent request could do the work twice.
+  if (!attempt.safeToRepeat) return false;
+  // No response (refused, reset, timed out): the request may not have arrived, and it is safe to repeat.
+  if (attempt.status === undefined) return true;
+  // The server knows best when it says so explicitly.
+  const told = attempt.headers?.['x-should-retry'];
+  if (told === 'true') return true;
+  if (told === 'false') return false;
+  // Rate limited, or the server or a proxy in front of it is briefly unavailable.
+  if (attempt.status === 429 || attempt.status === 502 || attempt.status === 503 || attempt.status === 504) return true;
+  // Anything else (4xx answers, 500 bugs) will fail the same way again.
+  return false;
+};
+
+/** Exponential backoff with full jitter; a Retry-After from the server wins when it is sane. */
+export const retryDelayMs = (retriesSoFar: number, headers?: Record<string, string>): number => {
+  const retryAfter = Number(headers?.['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 60) return retryAfter * 1000;
+  const ceiling = Math.min(MAX_RETRY_DELAY_MS, INITIAL_RETRY_DELAY_MS * 2 ** retriesSoFar);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+};

@@ -1,0 +1,43 @@
+import { Agent, request } from 'undici';
+
+export type TransportRequest = {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  signal: AbortSignal;
+};
+
+export type TransportResponse = {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+};
+
+/** The SDK speaks HTTP through this; swap it in tests or to route through your own stack. */
+export interface Transport {
+  request(req: TransportRequest): Promise<TransportResponse>;
+  close?(): Promise<void>;
+}
+
+/** Keep-alive pool shared by every request of one client. */
+export const undiciTransport = (options: { connections?: number } = {}): Transport => {
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: options.connections ?? 128 });
+  return {
+    async request(req) {
+      const response = await request(req.url, {
+        method: req.method as 'GET',
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+        dispatcher: agent,
+      });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: response.statusCode, headers, body: await response.body.text() };
+    },
+    close: () => agent.close(),
+  };
+};

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type { TokenService } from './infra/auth/tokens.js';
+import type { Clock } from './infra/clock.js';
+import type { Pool } from './infra/database/pool.js';
+import { idempotencyStore } from './infra/http/idempotency.js';
+import { buildOpenApiDocument } from './infra/http/openapi.js';
+import type { HandlerTable } from './infra/http/operations.js';
+import { sendProblem } from './infra/http/problem-response.js';
+import { NotFoundError, HttpProblem } from './infra/http/problems.js';
+import { registerOperations } from './infra/http/routes.js';
+import { productHandlers } from './modules/products/handlers.js';
+import { catalogQueries } from './modules/products/projections.js';
+import { systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
+import { authHandlers } from './modules/users/handlers.js';
+import { accountQueries } from './modules/users/projections.js';
+
+export type AppDependencies = {
+  pool: Pool;
+  eventStore: PostgresEventStore;
+  tokens: TokenService;
+  clock: Clock;
+  logger?: boolean | { level: string };
+  /** Largest accepted request body; larger ones get 413. */
+  bodyLimitBytes?: number;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the whole HTTP application without listening, so tests drive it with `inject`. */
+export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
+    // Honour a caller's request id when it is sane, so logs line up across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+
+  // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${request.url.split('?')[0]} is not part of this API; see /docs.`)),
+  );
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'database',
+      check: async () => {
+        await deps.pool.query('SELECT 1');
+        return { ok: true };
+      },
+    },
+    {
+      name: 'read models',
+      // Inline projections commit with their events, so they are never behind; this proves their tables answer.
+      check: async () => {
+        await deps.pool.query('SELECT 1 FROM catalog_products LIMIT 1');
+        await deps.pool.query('SELECT 1 FROM user_accounts LIMIT 1');
+        return { ok: true, detail: 'inline: updated in each append transaction' };
+      },
+    },
+  ];
+
+  const handlers = {
+    ...systemHandlers({ checks, startedAt: Date.now() }),
+    ...authHandlers({ accounts: accountQueries(deps.pool), tokens: deps.tokens, clock: deps.clock }),
+    ...productHandlers({ eventStore: deps.eventStore, catalog: catalogQueries(deps.pool) }),
+  } satisfies HandlerTable;
+
+  const document = buildOpenApiDocument({ version: SERVER_VERSION });
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
+
+  registerOperations(app, { handlers, tokens: deps.tokens, clock: deps.clock, idempotency: idempotencyStore(deps.pool) });
+  return app;
+};
+
+export { NotFoundError };

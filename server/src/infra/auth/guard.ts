@@ -1,0 +1,25 @@
+import type { AuthRequirement, Role } from '@eventshop/sdk/contract';
+import { ForbiddenError, UnauthorizedError } from '../http/problems.js';
+import type { Principal, TokenService } from './tokens.js';
+
+/** Reads the bearer token, if any. A malformed or expired token is refused even on public operations. */
+export const authenticate = async (
+  authorization: string | undefined,
+  tokens: TokenService,
+  now: Date,
+): Promise<Principal | undefined> => {
+  if (authorization === undefined || authorization === '') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>".', 'invalid_token');
+  return tokens.verify(match[1]!, now);
+};
+
+/** Admins may do everything; otherwise the operation's role must be among the principal's. */
+export const authorize = (requirement: AuthRequirement, principal: Principal | undefined): void => {
+  if (requirement === 'public') return;
+  if (!principal) throw new UnauthorizedError();
+  if (requirement === 'customer' || principal.roles.includes('admin')) return;
+  if (!principal.roles.includes(requirement as Role)) {
+    throw new ForbiddenError(`This needs the ${requirement} role; you have ${principal.roles.join(', ') || 'no roles'}.`);
+  }
+};

@@ -1,0 +1,33 @@
+import path from 'node:path';
+
+export type Config = {
+  host: string;
+  port: number;
+  /** External PostgreSQL; when absent the server runs an embedded one under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminEmail: string;
+  /** When set, the bootstrap admin's password is (re)set to this on start. */
+  adminPassword: string | undefined;
+  jwtSecret: string | undefined;
+  tokenTtlSeconds: number;
+  logLevel: string;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
+  host: env.HOST ?? '127.0.0.1',
+  port: parsePort(env.PORT ?? '3000'),
+  databaseUrl: env.DATABASE_URL || undefined,
+  dataDir: path.resolve(env.EVENTSHOP_DATA_DIR ?? '.eventshop'),
+  adminEmail: env.EVENTSHOP_ADMIN_EMAIL ?? 'admin@eventshop.local',
+  adminPassword: env.EVENTSHOP_ADMIN_PASSWORD || undefined,
+  jwtSecret: env.EVENTSHOP_JWT_SECRET || undefined,
+  tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
+  logLevel: env.LOG_LEVEL ?? 'info',
+});
+
+const parsePort = (value: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a number from 0 to 65535, got "${value}"`);
+  return port;
+};

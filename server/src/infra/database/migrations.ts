@@ -1,0 +1,74 @@
+import type { Pool } from './pool.js';
+
+/**
+ * The tables that are not event streams: secrets kept out of the immutable log, request
+ * bookkeeping, and read models. Each statement is idempotent, and an advisory lock keeps two
+ * instances starting together from racing.
+ */
+const statements: string[] = [
+  `CREATE TABLE IF NOT EXISTS eventshop_settings (
+     key text PRIMARY KEY,
+     value text NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS user_credentials (
+     user_id uuid PRIMARY KEY,
+     email_normalized text NOT NULL UNIQUE,
+     password_hash text NOT NULL,
+     updated_at timestamptz NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+     principal text NOT NULL,
+     key text NOT NULL,
+     operation_id text NOT NULL,
+     request_hash text NOT NULL,
+     state text NOT NULL CHECK (state IN ('in_progress', 'completed')),
+     status integer,
+     headers jsonb,
+     body text,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (principal, key)
+   )`,
+  `CREATE TABLE IF NOT EXISTS catalog_products (
+     id uuid PRIMARY KEY,
+     sku text,
+     name text NOT NULL,
+     description text NOT NULL,
+     price_amount bigint NOT NULL,
+     price_currency text NOT NULL,
+     category_id text NOT NULL,
+     status text NOT NULL,
+     version integer NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL,
+     search tsvector GENERATED ALWAYS AS (
+       setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B')
+     ) STORED
+   )`,
+  `CREATE INDEX IF NOT EXISTS catalog_products_search ON catalog_products USING gin (search) WHERE status = 'active'`,
+  `CREATE INDEX IF NOT EXISTS catalog_products_by_name ON catalog_products (name, id) WHERE status = 'active'`,
+  `CREATE INDEX IF NOT EXISTS catalog_products_by_category ON catalog_products (category_id, name, id) WHERE status = 'active'`,
+  `CREATE INDEX IF NOT EXISTS catalog_products_by_price ON catalog_products (price_amount) WHERE status = 'active'`,
+  `CREATE TABLE IF NOT EXISTS user_accounts (
+     id uuid PRIMARY KEY,
+     email text NOT NULL,
+     name text NOT NULL,
+     roles text[] NOT NULL,
+     status text NOT NULL,
+     version integer NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL
+   )`,
+];
+
+const MIGRATION_LOCK = 4_201_337;
+
+export const migrate = async (pool: Pool) => {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+};

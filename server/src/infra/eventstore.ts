@@ -1,0 +1,93 @@
+import {
+  CommandHandler,
+  isExpectedVersionConflictError,
+  STREAM_DOES_NOT_EXIST,
+  type Event,
+  type ExpectedStreamVersion,
+  type ProjectionRegistration,
+} from '@event-driven-io/emmett';
+import {
+  getPostgreSQLEventStore,
+  type PostgresEventStore,
+  type PostgreSQLProjectionHandlerContext,
+  type PostgresReadEventMetadata,
+} from '@event-driven-io/emmett-postgresql';
+import type { Pool } from './database/pool.js';
+import { VersionMismatchError } from './http/problems.js';
+
+/**
+ * Carried on every appended event: who acted, and which request and earlier message caused it,
+ * so history can be followed back and a replay can tell side effects it must skip.
+ */
+export type EventMetadata = {
+  correlationId: string;
+  causationId: string;
+  actorId: string | null;
+  requestId: string;
+};
+
+export type InlineProjections = ProjectionRegistration<'inline', PostgresReadEventMetadata, PostgreSQLProjectionHandlerContext>[];
+
+export const createEventStore = (connectionString: string, pool: Pool, projections: InlineProjections): PostgresEventStore =>
+  getPostgreSQLEventStore(connectionString, {
+    projections,
+    connectionOptions: { pool },
+    schema: { autoMigration: 'CreateOrUpdate' },
+  });
+
+type Decider<State, Command, StreamEvent extends Event> = {
+  decide: (command: Command, state: State) => StreamEvent | StreamEvent[];
+  evolve: (state: State, event: StreamEvent) => State;
+  initialState: () => State;
+};
+
+export type CommandOutcome<State> = { state: State; version: number; appended: number };
+
+/**
+ * Runs one command through a pure decider against one stream. An expected version from the
+ * client is checked exactly (412 when stale); without one, a concurrent writer just means
+ * reading again and re-deciding, which Emmett's retry does for us.
+ */
+export const handleCommand = async <State, Command, StreamEvent extends Event>(
+  eventStore: PostgresEventStore,
+  decider: Decider<State, Command, StreamEvent>,
+  options: {
+    streamName: string;
+    command: Command;
+    metadata: EventMetadata;
+    expectedVersion?: number | undefined;
+    mustNotExist?: boolean;
+  },
+): Promise<CommandOutcome<State>> => {
+  const handle = CommandHandler<State, StreamEvent>({ evolve: decider.evolve, initialState: decider.initialState });
+  const expectedStreamVersion: ExpectedStreamVersion | undefined = options.mustNotExist
+    ? STREAM_DOES_NOT_EXIST
+    : options.expectedVersion !== undefined
+      ? BigInt(options.expectedVersion)
+      : undefined;
+  try {
+    const result = await handle(
+      eventStore,
+      options.streamName,
+      (state) => {
+        const decided = decider.decide(options.command, state);
+        const events = Array.isArray(decided) ? decided : [decided];
+        return events.map((event) => ({ ...event, metadata: { ...options.metadata } }) as StreamEvent);
+      },
+      expectedStreamVersion !== undefined
+        ? { expectedStreamVersion }
+        : { retry: { onVersionConflict: { retries: 10, minTimeout: 5, factor: 1.5 } } },
+    );
+    return {
+      state: result.newState,
+      version: Number(result.nextExpectedStreamVersion),
+      appended: result.newEvents.length,
+    };
+  } catch (error) {
+    // emmett-postgresql bundles its own copy of the error class, so test by code, not instanceof.
+    if (isExpectedVersionConflictError(error) && options.expectedVersion !== undefined) {
+      throw new VersionMismatchError(options.expectedVersion, Number((error as { current?: string }).current ?? -1));
+    }
+    throw error;
+  }
+};

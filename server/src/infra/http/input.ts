@@ -1,0 +1,101 @@
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { EXPECTED_VERSION_FIELD, fieldLocations, type OperationDefinition } from '@eventshop/sdk/contract';
+import { RequestValidationError, type FieldError } from './problems.js';
+
+/**
+ * Gathers one operation's input from where the contract says each field travels (path, query,
+ * body, If-Match), turns query strings into the types the schema wants, and validates the
+ * whole against the contract's single input schema. Anything sent where no field is expected
+ * is refused, so a typo never silently does nothing.
+ */
+export const parseInput = (definition: OperationDefinition, request: FastifyRequest): Record<string, unknown> => {
+  const locations = fieldLocations(definition);
+  const shape = definition.input.shape;
+  const raw: Record<string, unknown> = {};
+  const problems: FieldError[] = [];
+
+  for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, string>)) raw[name] = value;
+
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    if (locations[name] !== 'query') {
+      problems.push({ field: name, message: 'Unknown query parameter' });
+      continue;
+    }
+    raw[name] = coerceQueryValue(shape[name] as z.ZodType, value);
+  }
+
+  const body = request.body;
+  const expectsBody = Object.values(locations).includes('body') || definition.method === 'POST' || definition.method === 'PUT';
+  if (body !== undefined && body !== null && body !== '') {
+    if (!expectsBody) {
+      problems.push({ field: '(body)', message: 'This operation takes no request body' });
+    } else if (typeof body !== 'object' || Array.isArray(body)) {
+      problems.push({ field: '(body)', message: 'The body must be a JSON object' });
+    } else {
+      for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+        if (locations[name] === 'body') raw[name] = value;
+        else problems.push({ field: name, message: locations[name] ? `Send ${name} in the ${describe(locations[name]!)}, not the body` : 'Unknown field' });
+      }
+    }
+  }
+
+  if (EXPECTED_VERSION_FIELD in locations) {
+    const ifMatch = request.headers['if-match'];
+    if (ifMatch !== undefined) {
+      const version = parseIfMatch(ifMatch);
+      if (version === undefined) problems.push({ field: 'If-Match', message: 'Send the ETag you read, such as "3"' });
+      else raw[EXPECTED_VERSION_FIELD] = version;
+    }
+  }
+
+  const parsed = definition.input.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.map(toFieldError));
+  if (problems.length > 0) throw new RequestValidationError(dedupe(problems));
+  return parsed.data as Record<string, unknown>;
+};
+
+const describe = (location: string) => (location === 'header' ? 'If-Match header' : location === 'path' ? 'URL path' : 'query string');
+
+/** `"7"`, `W/"7"` or a bare `7`; anything else is not a version we gave out. */
+const parseIfMatch = (header: string): number | undefined => {
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  return match ? Number(match[1]) : undefined;
+};
+
+const baseType = (schema: z.ZodType): string => {
+  let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
+  while (def.innerType && (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault')) {
+    def = (def.innerType as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
+  }
+  return def.type;
+};
+
+const coerceQueryValue = (schema: z.ZodType | undefined, value: unknown): unknown => {
+  if (schema === undefined || typeof value !== 'string') return value;
+  switch (baseType(schema)) {
+    case 'number':
+    case 'int':
+    case 'bigint':
+      return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    case 'boolean':
+      return value === 'true' ? true : value === 'false' ? false : value;
+    default:
+      return value;
+  }
+};
+
+const toFieldError = (issue: z.core.$ZodIssue): FieldError => ({
+  field: issue.path.length > 0 ? issue.path.join('.') : '(input)',
+  message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+});
+
+const dedupe = (errors: FieldError[]) => {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.field}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};

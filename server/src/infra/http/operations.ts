@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+import type { OperationId, Operations } from '@eventshop/sdk/contract';
+import type { Principal } from '../auth/tokens.js';
+import type { EventMetadata } from '../eventstore.js';
+
+/** What a handler knows about the request beyond its validated input. */
+export type RequestContext = {
+  principal: Principal | undefined;
+  requestId: string;
+  /** The injected clock's reading for this request. */
+  now: Date;
+  /** Metadata to stamp on every event this request appends. */
+  metadata: EventMetadata;
+  ip: string;
+  setStatus(status: number): void;
+};
+
+export type Handler<Id extends OperationId> = (
+  input: z.output<Operations[Id]['input']>,
+  context: RequestContext,
+) => Promise<z.input<Operations[Id]['output']>>;
+
+/** Every operation must have exactly one handler: a missing or misspelled one fails to compile. */
+export type HandlerTable = { [Id in OperationId]: Handler<Id> };
+
+/** A module's share of the table. */
+export type Handlers<Ids extends OperationId> = { [Id in Ids]: Handler<Id> };
+
+export type OperationIdsOf<Group extends string> = Extract<OperationId, `${Group}.${string}`>;

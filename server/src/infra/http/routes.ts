@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { operations, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
+import { authenticate, authorize } from '../auth/guard.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Clock } from '../clock.js';
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import { parseInput } from './input.js';
+import type { HandlerTable, RequestContext } from './operations.js';
+import { HttpProblem, RequestValidationError } from './problems.js';
+
+export type RouteDependencies = {
+  handlers: HandlerTable;
+  tokens: TokenService;
+  clock: Clock;
+  idempotency: IdempotencyStore;
+};
+
+/** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
+export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+
+/**
+ * One route per contract operation, all built the same way: authenticate, authorise, read the
+ * input where the contract puts it, run the handler (once per Idempotency-Key), answer with the
+ * contract's output and the entity's version as ETag.
+ */
+export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
+  for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
+    const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
+    app.route({
+      method: definition.method,
+      url: definition.path,
+      handler: async (request, reply) => {
+        const now = deps.clock.now();
+        const principal = await authenticate(request.headers.authorization, deps.tokens, now);
+        authorize(definition.auth, principal);
+        const input = parseInput(definition, request);
+
+        let status: number = definition.successStatus ?? 200;
+        const context: RequestContext = {
+          principal,
+          requestId: request.id,
+          now,
+          ip: request.ip,
+          metadata: {
+            correlationId: headerValue(request, 'x-correlation-id') ?? request.id,
+            causationId: request.id,
+            actorId: principal?.userId ?? null,
+            requestId: request.id,
+          },
+          setStatus(next) {
+            status = next;
+          },
+        };
+        const run = async (): Promise<StoredResponse> => {
+          const result = definition.output.parse(await handler(input, context)) as Record<string, unknown>;
+          const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+          if (typeof result?.version === 'number') headers.etag = `"${result.version}"`;
+          if (status === 201 && typeof result?.id === 'string') headers.location = `${request.url.split('?')[0]}/${result.id}`;
+          return { status, headers, body: JSON.stringify(result) };
+        };
+
+        const key = headerValue(request, 'idempotency-key');
+        const response =
+          definition.kind === 'command' && key !== undefined && principal !== undefined
+            ? await runOnce(deps.idempotency, principal.userId, key, id, input, run)
+            : await run();
+        return send(reply, response);
+      },
+    });
+  }
+};
+
+const runOnce = async (
+  store: IdempotencyStore,
+  principal: string,
+  key: string,
+  operationId: string,
+  input: unknown,
+  run: () => Promise<StoredResponse>,
+): Promise<StoredResponse> => {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new RequestValidationError([{ field: 'Idempotency-Key', message: 'Use 8-128 letters, digits, dots, dashes, colons or underscores (a UUID is ideal)' }]);
+  }
+  const start = await store.begin(principal, key, operationId, requestFingerprint(operationId, input));
+  if (start.kind === 'replay') return { ...start.response, headers: { ...start.response.headers, 'idempotent-replayed': 'true' } };
+  try {
+    const response = await run();
+    await store.complete(principal, key, response);
+    return response;
+  } catch (error) {
+    await store.abandon(principal, key).catch(() => {});
+    throw error;
+  }
+};
+
+const send = (reply: FastifyReply, response: StoredResponse) =>
+  reply.status(response.status).headers(response.headers).send(response.body);
+
+const headerValue = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  if (Array.isArray(value)) throw new HttpProblem(400, 'validation_failed', `Send one ${name} header`);
+  return value === undefined || value === '' ? undefined : value;
+};

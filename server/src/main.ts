@@ -1,0 +1,55 @@
+import { loadConfig } from './infra/config.js';
+import { createServer } from './server.js';
+
+/** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
+const main = async () => {
+  const config = loadConfig();
+  const say = (line = '') => process.stdout.write(`${line}\n`);
+  say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
+  const server = await createServer(config, { logger: { level: config.logLevel } });
+  const address = await server.app.listen({ host: config.host, port: config.port });
+  const base = address.replace('127.0.0.1', 'localhost');
+
+  say();
+  say(`eventshop is listening on ${base}`);
+  say(`  API reference  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
+  say(`  Database       ${server.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
+  if (server.admin.generatedPassword) {
+    say();
+    say('  An admin account was created. Its password is shown this once:');
+    say(`    email     ${server.admin.email}`);
+    say(`    password  ${server.admin.generatedPassword}`);
+  }
+  say();
+  say('  Get an admin token:');
+  say(`    npx shopctl login --url ${base} --email ${server.admin.email}`);
+  say(`    curl -s ${base}/api/users/login -H 'content-type: application/json' -d '{"email":"${server.admin.email}","password":"..."}'`);
+  if (!server.admin.generatedPassword) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
+  say();
+  say('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal} received: stopping the server${server.embedded ? ' and the embedded PostgreSQL' : ''}...`);
+    const forceExit = setTimeout(() => process.exit(1), 15_000);
+    forceExit.unref();
+    try {
+      await server.close();
+      say('Stopped.');
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`Could not stop cleanly: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+};
+
+main().catch((error: Error) => {
+  process.stderr.write(`eventshop could not start: ${error.message}\n`);
+  if ((error as { code?: string }).code === 'EADDRINUSE') process.stderr.write('Another program uses that port; set PORT to choose another.\n');
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { projections } from '@event-driven-io/emmett';
+import { buildApp } from './app.js';
+import { createTokenService, loadSigningSecret } from './infra/auth/tokens.js';
+import { systemClock, type Clock } from './infra/clock.js';
+import type { Config } from './infra/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
+import { migrate } from './infra/database/migrations.js';
+import { createPool } from './infra/database/pool.js';
+import { createEventStore } from './infra/eventstore.js';
+import { catalogProjection } from './modules/products/projections.js';
+import { ensureAdmin } from './modules/users/accounts.js';
+import { userAccountsProjection } from './modules/users/projections.js';
+import pg from 'pg';
+
+export type RunningServer = {
+  app: FastifyInstance;
+  databaseUrl: string;
+  embedded: boolean;
+  admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  close(): Promise<void>;
+};
+
+const DATABASE_NAME = 'eventshop';
+
+/**
+ * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
+ * the event store with its inline read models, the signing secret, the bootstrap admin, and the app.
+ */
+export const createServer = async (
+  config: Config,
+  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void } = {},
+): Promise<RunningServer> => {
+  const clock = options.clock ?? systemClock;
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(`${config.dataDir}/postgres`, { log: options.log });
+    await ensureDatabase(embedded.adminUrl, DATABASE_NAME);
+    databaseUrl = embedded.urlFor(DATABASE_NAME);
+  }
+  try {
+    const pool = createPool(databaseUrl);
+    await migrate(pool);
+    const eventStore = createEventStore(databaseUrl, pool, projections.inline([catalogProjection, userAccountsProjection]));
+    await eventStore.schema.migrate();
+    const tokens = createTokenService(await loadSigningSecret(pool, config.jwtSecret), config.tokenTtlSeconds);
+    const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
+    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger });
+    return {
+      app,
+      databaseUrl,
+      embedded: embedded !== undefined,
+      admin,
+      async close() {
+        await app.close();
+        await eventStore.close().catch(() => {});
+        await pool.end().catch(() => {});
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+};
+
+const ensureDatabase = async (adminUrl: string, name: string) => {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04') throw error; // created meanwhile by another instance
+    });
+  } finally {
+    await client.end();
+  }
+};
