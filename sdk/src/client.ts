@@ -21,6 +21,8 @@ export type ShopClientOptions = {
   baseUrl: string;
   /** Bearer token from `auth.login`. */
   token?: string | undefined;
+  /** Partner API key (an admin creates it); sent as the bearer credential when no token is set. */
+  apiKey?: string | undefined;
   /** Per-attempt timeout. */
   timeoutMs?: number | undefined;
   /** Retries after the first attempt, for failures that are safe to repeat. */
@@ -31,7 +33,7 @@ export type ShopClientOptions = {
   headers?: Record<string, string> | undefined;
 };
 
-const KNOWN_OPTIONS = new Set(['baseUrl', 'token', 'timeoutMs', 'retries', 'transport', 'headers']);
+const KNOWN_OPTIONS = new Set(['baseUrl', 'token', 'apiKey', 'timeoutMs', 'retries', 'transport', 'headers']);
 
 export type RequestOptions = {
   signal?: AbortSignal | undefined;
@@ -109,7 +111,8 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
       ...request.headers,
       ...requestOptions.headers,
     };
-    if (token) headers.authorization = `Bearer ${token}`;
+    const credential = token ?? options.apiKey;
+    if (credential) headers.authorization = `Bearer ${credential}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (definition.kind === 'command') headers['idempotency-key'] = requestOptions.idempotencyKey ?? crypto.randomUUID();
 
