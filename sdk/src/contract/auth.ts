@@ -9,7 +9,7 @@ export const Email = z
   .email('Enter an email address such as ada@example.com')
   .max(254)
   .describe('Email address')
-  .meta({ example: 'admin@eventshop.local' });
+  .meta({ examples: ['admin@eventshop.local'] });
 
 export const SessionUser = z.object({
   id: Id,
@@ -30,7 +30,7 @@ export const authOperations = {
     input: z
       .object({
         email: Email,
-        password: z.string().min(1).max(1024).describe('Password').meta({ example: 'correct horse battery staple' }),
+        password: z.string().min(1).max(1024).describe('Password').meta({ examples: ['correct horse battery staple'] }),
       })
       .strict(),
     output: z.object({

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-export const Id = z.uuid().describe('Identifier (UUID)').meta({ example: '3f1c2a4e-7b9d-4e8a-9c1f-2d3e4f5a6b7c' });
+export const Id = z.uuid().describe('Identifier (UUID)').meta({ examples: ['3f1c2a4e-7b9d-4e8a-9c1f-2d3e4f5a6b7c'] });
 
 export const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, 'Use a three-letter ISO 4217 code in capitals, such as USD')
   .describe('ISO 4217 currency code')
-  .meta({ example: 'USD' });
+  .meta({ examples: ['USD'] });
 
 /** Money is integer minor units plus a currency: 1999 USD is $19.99. Never a float. */
 export const Money = z
@@ -16,12 +16,13 @@ export const Money = z
       .int('Use whole minor units (cents): 1999 for 19.99')
       .min(0)
       .max(100_000_000_00)
-      .describe('Amount in minor units (cents)'),
+      .describe('Amount in minor units (cents)')
+      .meta({ examples: [1999] }),
     currency: Currency,
   })
   .strict()
   .describe('An amount of money in minor units')
-  .meta({ example: { amount: 1999, currency: 'USD' } });
+  .meta({ examples: [{ amount: 1999, currency: 'USD' }] });
 export type Money = z.infer<typeof Money>;
 
 export const ExpectedVersion = z
@@ -29,9 +30,9 @@ export const ExpectedVersion = z
   .int()
   .min(0)
   .describe('The version you last read (the ETag); the change is refused with 412 if the entity has moved on')
-  .meta({ example: 1 });
+  .meta({ examples: [1] });
 
-export const Limit = z.number().int().min(1).max(100).describe('Page size (1-100, default 20)').meta({ example: 20 });
+export const Limit = z.number().int().min(1).max(100).describe('Page size (1-100, default 20)').meta({ examples: [20] });
 
 export const Cursor = z
   .string()
@@ -39,7 +40,7 @@ export const Cursor = z
   .max(512)
   .describe('Opaque cursor from the previous page’s nextCursor');
 
-export const Timestamp = z.string().describe('ISO 8601 timestamp').meta({ example: '2026-11-24T12:00:00.000Z' });
+export const Timestamp = z.string().describe('ISO 8601 timestamp').meta({ examples: ['2026-11-24T12:00:00.000Z'] });
 
 export const page = <Item extends z.ZodType>(item: Item) =>
   z.object({

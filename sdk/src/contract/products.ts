@@ -2,22 +2,22 @@ import { z } from 'zod';
 import { Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
 import { operation } from './operation.js';
 
-const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ example: 'Espresso cup' });
+const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ examples: ['Espresso cup'] });
 const Description = z
   .string()
   .max(5000)
   .describe('Product description (searchable)')
-  .meta({ example: 'Porcelain cup for a double shot, 80 ml' });
+  .meta({ examples: ['Porcelain cup for a double shot, 80 ml'] });
 const CategoryId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'Use lowercase letters, digits and dashes (e.g. kitchen-ware)')
   .describe('Category slug')
-  .meta({ example: 'kitchen' });
+  .meta({ examples: ['kitchen'] });
 const Sku = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use letters, digits, dot, dash or underscore')
   .describe('Stock keeping unit')
-  .meta({ example: 'CUP-ESP-80' });
+  .meta({ examples: ['CUP-ESP-80'] });
 
 export const ProductView = z
   .object({
@@ -119,7 +119,7 @@ export const productOperations = {
     description: 'Full-text search over name and description, best match first. Active products only.',
     input: z
       .object({
-        q: z.string().trim().min(1).max(200).describe('Search words').meta({ example: 'espresso cup' }),
+        q: z.string().trim().min(1).max(200).describe('Search words').meta({ examples: ['espresso cup'] }),
         price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
         price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
         limit: Limit.optional(),
