@@ -48,8 +48,8 @@ const main = async () => {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 };
 
-main().catch((error: Error) => {
-  process.stderr.write(`eventshop could not start: ${error.message}\n`);
+main().catch((error: unknown) => {
+  process.stderr.write(`eventshop could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   if ((error as { code?: string }).code === 'EADDRINUSE') process.stderr.write('Another program uses that port; set PORT to choose another.\n');
   process.exit(1);
 });
