@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../test/server.js';
+import { REPO_ROOT } from './support/server-process.js';
+
+let server: TestServer;
+let baseUrl: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(() => server?.close());
+
+/** The bash blocks of a guide, in order, as one script: the guide is the test. */
+const bashBlocks = async (file: string) =>
+  [...(await readFile(`${REPO_ROOT}/${file}`, 'utf8')).matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+
+it('runs every REST example in docs/rest.md against a real server', async () => {
+  const script = `set -euo pipefail\n${await bashBlocks('docs/rest.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toMatch(/HTTP\/1\.1 201 Created/);
+  expect(stdout).toMatch(/etag: "1"/i);
+  // curl prints bodies without a trailing newline, so the status code follows the previous body directly.
+  expect(stdout).toMatch(/412\n/);
+  expect(stdout).toContain('"status":"discontinued"');
+  expect(stdout).toContain('"code":"validation_failed"');
+  expect(stdout).toContain('"status":"ready"');
+}, 60_000);
