@@ -50,16 +50,27 @@ export type OutputOf<Id extends OperationId> = z.output<Operations[Id]['output']
 /** A successful answer with its HTTP details, for callers who need the ETag or request id. */
 export type ApiResponse<T> = { data: T; status: number; headers: Record<string, string>; requestId: string | undefined };
 
-type ItemOf<Id extends OperationId> = OutputOf<Id> extends { items: (infer Item)[] } ? Item : never;
+type PaginationOf<Id extends OperationId> = NonNullable<Operations[Id]['pagination']>;
 
-type Paginated<Id extends OperationId> = Operations[Id] extends { pagination: object }
-  ? {
+type ItemOf<Id extends OperationId> =
+  OutputOf<Id> extends Record<PaginationOf<Id>['itemsField'], (infer Item)[]> ? Item : never;
+
+/** The input of `.all()`: the list's input without its cursor, which the iterator drives. */
+type AllInputOf<Id extends OperationId> = Omit<InputOf<Id>, PaginationOf<Id>['cursorField']>;
+
+// `pagination` is optional on every definition, so test for "only ever undefined" rather than for presence.
+type Paginated<Id extends OperationId> = [Operations[Id]['pagination']] extends [undefined]
+  ? unknown
+  : {
       /** Every item across all pages, fetched a page at a time as you iterate. */
-      all(input: Omit<InputOf<Id>, 'cursor'>, options?: RequestOptions): AsyncIterableIterator<ItemOf<Id>>;
-    }
-  : unknown;
+      all: {} extends AllInputOf<Id>
+        ? (input?: AllInputOf<Id>, options?: RequestOptions) => AsyncIterableIterator<ItemOf<Id>>
+        : (input: AllInputOf<Id>, options?: RequestOptions) => AsyncIterableIterator<ItemOf<Id>>;
+    };
 
-export type Method<Id extends OperationId> = (object extends InputOf<Id>
+// `{} extends Input` holds when no field is required, including an empty strict object (zod infers
+// `Record<string, never>` for that, which `object` would not satisfy), so those methods take no argument.
+export type Method<Id extends OperationId> = ({} extends InputOf<Id>
   ? (input?: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>
   : (input: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>) &
   Paginated<Id>;
@@ -99,7 +110,9 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     rawInput: unknown,
     requestOptions: RequestOptions = {},
   ): Promise<ApiResponse<OutputOf<Id>>> => {
-    const definition = operations[id] as OperationDefinition;
+    const definition = operations[id] as OperationDefinition | undefined;
+    // Only reachable from untyped callers of `call`; say what went wrong instead of a property-of-undefined crash.
+    if (!definition) throw new TypeError(`Unknown operation "${String(id)}"`);
     const parsed = definition.input.safeParse(rawInput ?? {});
     if (!parsed.success) throw localValidationError(id, parsed.error);
     const request = encodeRequest(definition, parsed.data as Record<string, unknown>, baseUrl);
@@ -107,14 +120,17 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': `eventshop-sdk/${SDK_VERSION} node/${process.versions.node}`,
-      ...options.headers,
+      ...lowerCaseNames(options.headers),
       ...request.headers,
-      ...requestOptions.headers,
+      ...lowerCaseNames(requestOptions.headers),
     };
     const credential = token ?? options.apiKey;
     if (credential) headers.authorization = `Bearer ${credential}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
-    if (definition.kind === 'command') headers['idempotency-key'] = requestOptions.idempotencyKey ?? crypto.randomUUID();
+    if (definition.kind === 'command') {
+      // One key per call, resent on every retry, so the server can answer a repeat with the first result.
+      headers['idempotency-key'] = requestOptions.idempotencyKey ?? headers['idempotency-key'] ?? crypto.randomUUID();
+    }
 
     const maxRetries = requestOptions.retries ?? options.retries ?? DEFAULT_MAX_RETRIES;
     const timeoutMs = requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -195,12 +211,12 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
   const headers: Record<string, string> = {};
   const body: Record<string, unknown> = {};
   let hasBody = false;
-  let path = definition.path;
+  const pathValues: Record<string, string> = {};
   for (const [name, value] of Object.entries(input)) {
     if (value === undefined) continue;
     switch (locations[name]) {
       case 'path':
-        path = path.replace(`:${name}`, encodeURIComponent(String(value)));
+        pathValues[name] = encodeURIComponent(String(value));
         break;
       case 'query':
         query.set(name, String(value));
@@ -213,6 +229,8 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
         hasBody = true;
     }
   }
+  // Whole-name matches (the contract's own pattern), so `:id` can never replace the start of `:idx`.
+  const path = definition.path.replace(PATH_PARAMETER, (segment, name: string) => pathValues[name] ?? segment);
   const search = query.size > 0 ? `?${query.toString()}` : '';
   const sendsBody = definition.method !== 'GET' && definition.method !== 'DELETE';
   return {
@@ -221,6 +239,11 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
     body: sendsBody ? JSON.stringify(hasBody ? body : {}) : undefined,
   };
 };
+
+const PATH_PARAMETER = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+
+const lowerCaseNames = (headers: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
 
 const localValidationError = (id: string, error: z.ZodError) => {
   const errors = error.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', message: issue.message }));
@@ -252,13 +275,14 @@ const describeNetworkError = (error: unknown): string => {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError('The request was aborted', { status: 0, code: 'aborted' }));
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new AbortedError('The request was aborted', { status: 0, code: 'aborted' }));
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortedError('The request was aborted', { status: 0, code: 'aborted' }));
+    };
+    // Remove the listener when the timer wins, so a long-lived signal does not collect one per retry.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -34,7 +34,11 @@ export const shouldRetry = (attempt: Attempt): boolean => {
   return false;
 };
 
-/** Exponential backoff with full jitter; a Retry-After from the server wins when it is sane. */
+/**
+ * Exponential backoff with jitter: a random wait between half the ceiling and the ceiling, so clients
+ * that failed together do not retry together, yet none retries almost at once. A Retry-After in
+ * seconds from the server wins when it is sane (0-60 s); an HTTP-date or a longer one falls back to backoff.
+ */
 export const retryDelayMs = (retriesSoFar: number, headers?: Record<string, string>): number => {
   const retryAfter = Number(headers?.['retry-after']);
   if (Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 60) return retryAfter * 1000;

@@ -10,11 +10,16 @@ export type TransportRequest = {
 
 export type TransportResponse = {
   status: number;
+  /** Names in lower case: the client and the errors read `etag`, `retry-after`, `x-request-id` as such. */
   headers: Record<string, string>;
   body: string;
 };
 
-/** The SDK speaks HTTP through this; swap it in tests or to route through your own stack. */
+/**
+ * The SDK speaks HTTP through this; swap it in tests or to route through your own stack. Resolve
+ * with any status (error statuses are the client's to interpret), reject only when no answer came,
+ * and honour `signal`: it carries both the caller's abort and the per-attempt timeout.
+ */
 export interface Transport {
   request(req: TransportRequest): Promise<TransportResponse>;
   close?(): Promise<void>;

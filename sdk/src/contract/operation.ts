@@ -13,10 +13,15 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type InputSchema = z.ZodObject<z.ZodRawShape>;
 
+/** For list operations: which input field takes the cursor and which output fields hold the items and the next cursor. */
+export type Pagination = { readonly cursorField: string; readonly itemsField: string; readonly nextCursorField: string };
+
 export type OperationDefinition<
   Id extends string = string,
   Input extends InputSchema = InputSchema,
   Output extends z.ZodType = z.ZodType,
+  // Carried as a type parameter so the SDK's types can tell list operations apart (`.all()`).
+  PaginationSpec extends Pagination | undefined = Pagination | undefined,
 > = {
   /** `<group>.<name>`: the SDK method (`client.group.name`) and the CLI command (`shopctl group name`). */
   readonly id: Id;
@@ -33,7 +38,7 @@ export type OperationDefinition<
   /** HTTP status of a success; 201 answers also carry a `Location` header. */
   readonly successStatus?: 200 | 201 | 202;
   /** For list operations: which input field takes the cursor and which output field returns the next one. */
-  readonly pagination?: { readonly cursorField: string; readonly itemsField: string; readonly nextCursorField: string };
+  readonly pagination?: PaginationSpec;
   /** CLI command name when it should differ from the operation name (`products.listByCategory` → `by-category`). */
   readonly cliName?: string;
   /** Output columns a table view shows first (the CLI's default table). */
@@ -44,9 +49,14 @@ export type OperationDefinition<
  * Declares one operation of the API. The object is data: the server, the SDK and the CLI
  * each walk the table of these to build routes, methods and commands.
  */
-export const operation = <const Id extends string, Input extends InputSchema, Output extends z.ZodType>(
-  definition: OperationDefinition<Id, Input, Output>,
-): OperationDefinition<Id, Input, Output> => {
+export const operation = <
+  const Id extends string,
+  Input extends InputSchema,
+  Output extends z.ZodType,
+  const PaginationSpec extends Pagination | undefined = undefined,
+>(
+  definition: OperationDefinition<Id, Input, Output, PaginationSpec>,
+): OperationDefinition<Id, Input, Output, PaginationSpec> => {
   for (const name of pathParameterNames(definition.path)) {
     if (!(name in definition.input.shape)) {
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);

@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
+import { guideScript } from './testing/guide-script.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+let server: TestServer;
+let env: NodeJS.ProcessEnv;
+let workDir: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  env = { ...process.env, SHOP_URL: baseUrl, SHOP_EMAIL: ADMIN_EMAIL, SHOP_PASSWORD: ADMIN_PASSWORD };
+  // Outside the repo, so nothing lands in the checkout; node_modules lets it import @eventshop/sdk like an app.
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'eventshop-sdk-docs-'));
+  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
+});
+afterAll(async () => {
+  await server?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** Runs a TypeScript module as the guides tell people to: the SDK from source, TypeScript through tsx. */
+const runScript = (file: string, cwd: string) =>
+  run(process.execPath, ['--conditions=source', '--import', 'tsx', file], { cwd, env, timeout: 60_000 });
+
+describe('the SDK guide and the partner example', () => {
+  it('type-checks and runs every example in docs/sdk.md against a real server', async () => {
+    const script = path.join(workDir, 'docs-sdk.mts');
+    await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/sdk.md'), 'utf8')));
+    await writeFile(
+      path.join(workDir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          customConditions: ['source'],
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: true,
+          types: ['node'],
+          noEmit: true,
+        },
+        files: ['docs-sdk.mts'],
+      }),
+    );
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    await expect(run(process.execPath, [tsc, '-p', workDir], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
+
+    const { stdout } = await runScript(script, workDir);
+    expect(stdout).toContain(`signed in as ${ADMIN_EMAIL} (admin)`);
+    expect(stdout).toContain('price.amount: Use whole minor units (cents): 1999 for 19.99');
+    expect(stdout).toContain('sign in first: unauthorized');
+    expect(stdout).toContain('true true\n'); // the idempotent replay
+    expect(stdout).toContain('422 idempotency_key_reused');
+    expect(stdout).toContain('412 version_mismatch you read 2, it is at 3');
+    expect(stdout).toContain("{ amount: 1649, currency: 'USD' }");
+    expect(stdout).toContain('cancelled: aborted');
+    expect(stdout).toContain("{ ok: false, status: 404, code: 'not_found' }");
+  }, 90_000);
+
+  it('runs the five-line example in sdk/README.md', async () => {
+    const readme = await readFile(path.join(REPO_ROOT, 'sdk/README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(example.trim().split('\n')).toHaveLength(5);
+    await writeFile(path.join(workDir, 'readme.mjs'), example);
+    const { stdout } = await runScript('readme.mjs', workDir);
+    // The new product's id, then the names search found; other tests' cups may rank first.
+    expect(stdout).toMatch(/^[0-9a-f-]{36} \[[^\]]*'Espresso cup'/);
+  });
+
+  it('runs examples/partner-app.ts against a real server', async () => {
+    const { stdout } = await runScript('examples/partner-app.ts', REPO_ROOT);
+    expect(stdout).toMatch(/Created Espresso cup \(12\.99 USD\), version 1/);
+    expect(stdout).toMatch(/Search for "porcelain [0-9a-f]{8}": .*Espresso cup/);
+    expect(stdout).toMatch(/two per page:\n {2}Cappuccino cup +15\.99 USD\n {2}Espresso cup +12\.99 USD\n {2}Ristretto cup +10\.99 USD\n/);
+    expect(stdout).toContain('version 1 is stale (now 2); reading it again');
+    expect(stdout).toContain('Raised Espresso cup to 14.29 USD, version 3; kept "Porcelain, 80 ml, dishwasher safe"');
+  }, 60_000);
+});

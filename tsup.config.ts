@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * Builds every published package from the repo root (`npm run build`).
+ * - sdk: what partners install; dependencies stay dependencies (zod, undici), types ship as .d.ts.
+ * - cli and server: the SDK is bundled in from source, so they never need a built sdk/dist first,
+ *   and their own dependencies stay external (installed beside them, never inlined).
+ */
+
+const dependenciesOf = (packageJson: string): string[] =>
+  Object.keys((JSON.parse(readFileSync(packageJson, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+
+const NODE: Options = { format: ['esm'], platform: 'node', target: 'node20', sourcemap: true, clean: true };
+
+// Workspaces resolve @eventshop/sdk through its `source` export (TypeScript in sdk/src), as tests and `npm start` do.
+const bundleSdkFromSource: Pick<Options, 'noExternal' | 'esbuildOptions'> = {
+  noExternal: ['@eventshop/sdk'],
+  esbuildOptions(options) {
+    options.conditions = ['source'];
+  },
+};
+
+const sdk: Options = {
+  ...NODE,
+  name: 'sdk',
+  entry: { index: 'sdk/src/index.ts', 'contract/index': 'sdk/src/contract/index.ts' },
+  outDir: 'sdk/dist',
+  dts: true,
+  external: ['zod', 'undici'],
+};
+
+const cliEntry = 'cli/src/bin.ts';
+const cli: Options = {
+  ...NODE,
+  ...bundleSdkFromSource,
+  name: 'cli',
+  entry: { bin: cliEntry },
+  outDir: 'cli/dist',
+  external: ['commander', '@inquirer/prompts', 'chalk', 'zod', 'undici'],
+};
+
+const server: Options = {
+  ...NODE,
+  ...bundleSdkFromSource,
+  name: 'server',
+  entry: { main: 'server/src/main.ts' },
+  outDir: 'server/dist',
+  external: dependenciesOf('server/package.json').filter((name) => name !== '@eventshop/sdk'),
+};
+
+// The CLI's entry is still being written; until it exists, build the rest rather than fail the whole build.
+export default defineConfig(existsSync(cliEntry) ? [sdk, cli, server] : [sdk, server]);
