@@ -1,0 +1,62 @@
+import os from 'node:os';
+import { operations, pathParameterNames, type OperationDefinition } from '@eventshop/sdk/contract';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { CliContext } from '../../context.js';
+import { kebabCase } from '../../schema/flag-names.js';
+import { testIo } from '../../testing/test-streams.js';
+import { groupCommandName, operationCommandName } from './command-names.js';
+import { addOperationCommands } from './register-operations.js';
+
+const context: CliContext = { io: testIo({ tty: false }), env: {}, homeDir: os.tmpdir(), now: () => new Date() };
+
+const buildProgram = (options?: Parameters<typeof addOperationCommands>[2]) => {
+  const program = new Command('shopctl');
+  addOperationCommands(program, context, options);
+  return program;
+};
+
+const find = (program: Command, ...names: string[]) =>
+  names.reduce<Command | undefined>((command, name) => command?.commands.find((candidate) => candidate.name() === name), program);
+
+const entries = Object.entries(operations) as [string, OperationDefinition][];
+
+describe('commands generated from the contract', () => {
+  const program = buildProgram();
+
+  it.each(entries)('%s is reachable as shopctl <group> <name>', (id, definition) => {
+    const command = find(program, groupCommandName(id), operationCommandName(definition));
+    expect(command, `shopctl ${groupCommandName(id)} ${operationCommandName(definition)}`).toBeDefined();
+    expect(command!.registeredArguments.map((argument) => argument.name())).toEqual(pathParameterNames(definition.path).map(kebabCase));
+    expect(command!.options.some((option) => option.long === '--all')).toBe(definition.pagination !== undefined);
+  });
+
+  it('uses cliName where the contract gives one', () => {
+    expect(find(program, 'products', 'by-category')?.registeredArguments[0]?.name()).toBe('category-id');
+    expect(find(program, 'system', 'health')).toBeDefined();
+  });
+
+  it('shows the summary, description, an example and the HTTP route in --help', () => {
+    const help = fullHelp(find(program, 'products', 'create')!);
+    expect(help).toContain('Create a product');
+    expect(help).toContain('Adds a product to the catalog.');
+    expect(help).toContain('--price-amount <integer>');
+    expect(help).toContain("shopctl products create --name 'Espresso cup' --price-amount 1999 --price-currency USD --category-id kitchen");
+    expect(help).toContain('HTTP: POST /api/products (needs the admin role)');
+  });
+
+  it('adds top-level shortcuts and lets a hand-written command take an operation’s place', () => {
+    const handWritten = new Command('login').description('hand-written');
+    const withExtras = buildProgram({ shortcuts: ['system.health'], replacedBy: { 'auth.login': () => handWritten } });
+    expect(find(withExtras, 'health')?.summary()).toBe(operations['system.health'].summary);
+    expect(find(withExtras, 'auth', 'login')).toBe(handWritten);
+  });
+});
+
+/** What `--help` prints: `helpInformation()` alone leaves out the text added with `addHelpText('after')`. */
+const fullHelp = (command: Command): string => {
+  let text = '';
+  command.configureOutput({ writeOut: (chunk) => (text += chunk) });
+  command.outputHelp();
+  return text;
+};

@@ -1,0 +1,57 @@
+import { ShopApiError } from '@eventshop/sdk';
+import { groupOf, type OperationDefinition } from '@eventshop/sdk/contract';
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { OperationFailedError, UsageError, type OperationAttempt } from '../../errors/cli-errors.js';
+import { globalOptionsOf } from '../../global-options.js';
+import { createPrinter } from '../../output/printer.js';
+import { canPrompt } from '../../prompts/field-prompts.js';
+import type { InputField } from '../../schema/input-fields.js';
+import { clientFor, loadSession } from '../../session.js';
+import { usageHintFor } from '../command-usage.js';
+import { gatherInput, type FieldOptions } from './gather-input.js';
+import { printResult } from './print-result.js';
+import { allItems, callOperation } from './sdk-calls.js';
+
+export type OperationRun = {
+  definition: OperationDefinition;
+  fields: readonly InputField[];
+  fieldOptions: FieldOptions;
+  positionalValues: readonly unknown[];
+  command: Command;
+  context: CliContext;
+};
+
+/** The action of every generated command: gather the input, call the operation through the SDK, print the answer. */
+export const runOperation = async ({ definition, fields, fieldOptions, positionalValues, command, context }: OperationRun): Promise<void> => {
+  const globals = globalOptionsOf(command);
+  const printer = createPrinter(context.io, context.env, globals);
+  const own = command.opts<{ input?: string; all?: boolean }>();
+  const hint = usageHintFor(command);
+  // `--input -` has taken stdin, so there is no keyboard left to answer prompts.
+  const promptColors = canPrompt(context.io, globals) && own.input !== '-' ? printer.noteColors : undefined;
+
+  const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
+  const { connection } = await loadSession(context, globals);
+  const client = clientFor(connection, definition, context.now());
+  const attempt: OperationAttempt = { operationId: definition.id, group: groupOf(definition.id), input, fields, hint, url: connection.url };
+  try {
+    const pagination = definition.pagination;
+    if (own.all && pagination) {
+      if (input[pagination.cursorField] !== undefined) throw new UsageError(`Use either --all or --${pagination.cursorField}, not both.`, hint);
+      const { [pagination.cursorField]: _cursor, ...firstPage } = input;
+      const items = await allItems(client, definition.id, firstPage);
+      printResult(printer, definition, { [pagination.itemsField]: items, [pagination.nextCursorField]: null });
+      return;
+    }
+    const response = await callOperation(client, definition.id, input);
+    if (globals.verbose) {
+      printer.note(`${definition.method} ${definition.path} → HTTP ${response.status}${response.requestId ? `, request id ${response.requestId}` : ''}`);
+    }
+    printResult(printer, definition, response.data);
+  } catch (error) {
+    throw error instanceof ShopApiError ? new OperationFailedError(error, attempt) : error;
+  } finally {
+    await client.close();
+  }
+};

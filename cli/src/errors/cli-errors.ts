@@ -1,0 +1,46 @@
+import type { ShopApiError } from '@eventshop/sdk';
+import type { UsageHint } from '../commands/command-usage.js';
+import type { InputField } from '../schema/input-fields.js';
+
+/** The command line itself is wrong (a missing or malformed flag). Exits 2 and shows the usage line. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The failing command's usage line and help command, when known. */
+    readonly hint?: UsageHint,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The person stopped at a prompt (Ctrl-C). Exits 130 without a message. */
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** What a failed API call was doing, so its error message can name the next command to run. */
+export type OperationAttempt = {
+  operationId: string;
+  /** The CLI path of the operation's group, e.g. `products`. */
+  group: string;
+  input: Record<string, unknown>;
+  fields: readonly InputField[];
+  hint: UsageHint;
+  /** The server the call went to. */
+  url: string;
+};
+
+/** An SDK error raised while running a generated command, with that command's context. */
+export class OperationFailedError extends Error {
+  constructor(
+    readonly failure: ShopApiError,
+    readonly attempt: OperationAttempt,
+  ) {
+    super(failure.message, { cause: failure });
+    this.name = 'OperationFailedError';
+  }
+}
