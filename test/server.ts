@@ -1,12 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { createShopClient, type ShopClient, type Transport } from '@eventshop/sdk';
+import type { Role } from '@eventshop/sdk/contract';
 import { fixedClock } from '../server/src/infra/clock.js';
 import { loadConfig } from '../server/src/infra/config.js';
 import { createServer, type RunningServer } from '../server/src/server.js';
+import { createPool } from '../server/src/infra/database/pool.js';
 import { createTestDatabase } from './database.js';
 
 export const ADMIN_EMAIL = 'admin@test.local';
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const CUSTOMER_PASSWORD = 'customer-password-for-tests';
+
+/** A signed-in account made for a test. */
+export type TestUser = {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  /** `{ authorization: 'Bearer …' }`, ready to spread into inject headers. */
+  headers: Record<string, string>;
+};
 
 export type TestServer = RunningServer & {
   clock: ReturnType<typeof fixedClock>;
@@ -15,7 +30,15 @@ export type TestServer = RunningServer & {
   /** Counts rows in Emmett's message table: the number of events ever appended. */
   eventCount(): Promise<number>;
   /** An SDK client that talks to the app through `inject`, no socket needed. */
-  client(options?: { token?: string }): ShopClient;
+  client(options?: { token?: string; apiKey?: string }): ShopClient;
+  /** Registers a customer (a fresh email unless given) and answers its token. */
+  registerCustomer(details?: { email?: string; name?: string; password?: string; phone?: string }): Promise<TestUser>;
+  /** A registered account that an admin then granted `roles`. */
+  userWithRoles(roles: Role[]): Promise<TestUser>;
+  /** An admin-created API key with `role`; `key` is the secret, shown once. */
+  createApiKey(role?: Role, name?: string): Promise<{ id: string; key: string; headers: Record<string, string> }>;
+  /** Runs SQL against the test's database, for assertions on what is stored. */
+  query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
 };
 
 /** The real server on its own fresh database, with a clock the test controls. */
@@ -30,17 +53,38 @@ export const startTestServer = async (): Promise<TestServer> => {
   };
   const server = await createServer(config, { clock });
   let token: string | undefined;
+  const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
+  let assertionPool: pg.Pool | undefined;
+
+  const adminToken = async () => {
+    if (token) return token;
+    const response = await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+    token = (response.json() as { token: string }).token;
+    return token;
+  };
+
+  const registerCustomer: TestServer['registerCustomer'] = async (details = {}) => {
+    const email = details.email ?? `customer-${randomUUID()}@test.local`;
+    const password = details.password ?? CUSTOMER_PASSWORD;
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/users/register',
+      payload: { email, password, name: details.name ?? 'Test Customer', ...(details.phone ? { phone: details.phone } : {}) },
+    });
+    if (response.statusCode !== 201) throw new Error(`registerCustomer: ${response.statusCode} ${response.body}`);
+    const session = response.json() as { token: string; user: { id: string } };
+    return { id: session.user.id, email, password, token: session.token, headers: bearer(session.token) };
+  };
+
   return {
     ...server,
-    clock,
-    async adminToken() {
-      if (token) return token;
-      const response = await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-      token = (response.json() as { token: string }).token;
-      return token;
+    async close() {
+      await assertionPool?.end();
+      await server.close();
     },
+    clock,
+    adminToken,
     async eventCount() {
-      const { createPool } = await import('../server/src/infra/database/pool.js');
       const pool = createPool(server.databaseUrl, 1);
       try {
         const { rows } = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM emt_messages');
@@ -50,7 +94,28 @@ export const startTestServer = async (): Promise<TestServer> => {
       }
     },
     client(options = {}) {
-      return createShopClient({ baseUrl: 'http://test.local', token: options.token, transport: injectTransport(server.app) });
+      return createShopClient({ baseUrl: 'http://test.local', token: options.token, apiKey: options.apiKey, transport: injectTransport(server.app) });
+    },
+    registerCustomer,
+    async query(text, values) {
+      assertionPool ??= createPool(server.databaseUrl, 2);
+      return (await assertionPool.query(text, values)).rows;
+    },
+    async userWithRoles(roles) {
+      const user = await registerCustomer();
+      const admin = bearer(await adminToken());
+      for (const role of roles) {
+        const granted = await server.app.inject({ method: 'POST', url: `/api/users/${user.id}/roles`, headers: admin, payload: { role } });
+        if (granted.statusCode !== 200) throw new Error(`userWithRoles: ${granted.statusCode} ${granted.body}`);
+      }
+      // Roles are read from the account on each request, so the token from registering already carries them.
+      return user;
+    },
+    async createApiKey(role = 'service', name = 'Test key') {
+      const response = await server.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(await adminToken()), payload: { name, role } });
+      if (response.statusCode !== 201) throw new Error(`createApiKey: ${response.statusCode} ${response.body}`);
+      const created = response.json() as { id: string; key: string };
+      return { id: created.id, key: created.key, headers: bearer(created.key) };
     },
   };
 };

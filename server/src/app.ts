@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import type { Pool } from './infra/database/pool.js';
@@ -15,7 +16,9 @@ import { registerOperations } from './infra/http/routes.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
 import { systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
-import { authHandlers } from './modules/users/handlers.js';
+import { apiKeyHandlers } from './modules/api-keys/handlers.js';
+import { apiKeyQueries } from './modules/api-keys/projections.js';
+import { userHandlers } from './modules/users/handlers.js';
 import { accountQueries } from './modules/users/projections.js';
 
 export type AppDependencies = {
@@ -68,14 +71,24 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       check: async () => {
         await deps.pool.query('SELECT 1 FROM catalog_products LIMIT 1');
         await deps.pool.query('SELECT 1 FROM user_accounts LIMIT 1');
+        await deps.pool.query('SELECT 1 FROM user_addresses LIMIT 1');
+        await deps.pool.query('SELECT 1 FROM api_keys LIMIT 1');
         return { ok: true, detail: 'inline: updated in each append transaction' };
       },
     },
   ];
 
+  const apiKeys = apiKeyQueries(deps.pool);
+  const accounts = accountQueries(deps.pool);
+  const authenticator = createAuthenticator(deps.tokens, {
+    userAccess: (userId) => accounts.access(userId),
+    activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
+  });
+
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),
-    ...authHandlers({ accounts: accountQueries(deps.pool), tokens: deps.tokens, clock: deps.clock }),
+    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock }),
+    ...apiKeyHandlers({ pool: deps.pool, eventStore: deps.eventStore, apiKeys }),
     ...productHandlers({ eventStore: deps.eventStore, catalog: catalogQueries(deps.pool) }),
   } satisfies HandlerTable;
 
@@ -84,7 +97,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
-  registerOperations(app, { handlers, tokens: deps.tokens, clock: deps.clock, idempotency: idempotencyStore(deps.pool) });
+  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency: idempotencyStore(deps.pool) });
   return app;
 };
 

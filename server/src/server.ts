@@ -9,7 +9,10 @@ import { migrate } from './infra/database/migrations.js';
 import { createPool } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { catalogProjection } from './modules/products/projections.js';
+import { apiKeysProjection } from './modules/api-keys/projections.js';
 import { ensureAdmin } from './modules/users/accounts.js';
+import { addressBookProjection } from './modules/users/address-book.js';
+import { completeInterruptedErasures } from './modules/users/erasure.js';
 import { userAccountsProjection } from './modules/users/projections.js';
 import pg from 'pg';
 
@@ -22,6 +25,9 @@ export type RunningServer = {
 };
 
 const DATABASE_NAME = 'eventshop';
+
+/** The read models kept in each append's transaction; bench/ builds its in-process event store from the same list. */
+export const inlineProjections = () => projections.inline([catalogProjection, userAccountsProjection, addressBookProjection, apiKeysProjection]);
 
 /**
  * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
@@ -42,9 +48,11 @@ export const createServer = async (
   try {
     const pool = createPool(databaseUrl);
     await migrate(pool);
-    const eventStore = createEventStore(databaseUrl, pool, projections.inline([catalogProjection, userAccountsProjection]));
+    const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
     const tokens = createTokenService(await loadSigningSecret(pool, config.jwtSecret), config.tokenTtlSeconds);
+    // A forgetting interrupted by a crash is finished before anything is served.
+    await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
     const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger });
     return {

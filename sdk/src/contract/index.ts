@@ -1,17 +1,23 @@
+import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
+import { userOperations } from './users.js';
 
 export * from './operation.js';
 export * from './common.js';
 export * from './products.js';
 export * from './auth.js';
+export * from './users.js';
+export * from './api-keys.js';
 export * from './system.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
   ...systemOperations,
   ...authOperations,
+  ...userOperations,
+  ...apiKeyOperations,
   ...productOperations,
 } as const;
 

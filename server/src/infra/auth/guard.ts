@@ -1,17 +1,18 @@
 import type { AuthRequirement, Role } from '@eventshop/sdk/contract';
 import { ForbiddenError, UnauthorizedError } from '../http/problems.js';
-import type { Principal, TokenService } from './tokens.js';
+import type { Authenticator } from './authenticator.js';
+import type { Principal } from './tokens.js';
 
-/** Reads the bearer token, if any. A malformed or expired token is refused even on public operations. */
+/** Reads the bearer credential, if any. A malformed, expired or revoked one is refused even on public operations. */
 export const authenticate = async (
   authorization: string | undefined,
-  tokens: TokenService,
+  authenticator: Authenticator,
   now: Date,
 ): Promise<Principal | undefined> => {
   if (authorization === undefined || authorization === '') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>".', 'invalid_token');
-  return tokens.verify(match[1]!, now);
+  return authenticator(match[1]!, now);
 };
 
 /** Admins may do everything; otherwise the operation's role must be among the principal's. */

@@ -4,22 +4,36 @@ import type { Role } from '@eventshop/sdk/contract';
 import type { Pool } from '../database/pool.js';
 import { UnauthorizedError } from '../http/problems.js';
 
-export type Principal = { userId: string; roles: Role[]; email: string };
+/**
+ * Who is calling, as the guard established it for this request. A user's roles are read from
+ * their account on every request, not trusted from the token, so a revoked role stops at once.
+ * An API key acts as a principal of its own (id = the key's id) with the key's one role.
+ */
+export type Principal = { kind: 'user' | 'apiKey'; id: string; roles: Role[] };
+
+/**
+ * What a user token says. `generation` is the account's token generation when it was issued:
+ * a password change, disabling or forgetting moves the account to the next one, which kills every
+ * earlier token exactly, even one issued in the same second (a timestamp cannot tell those apart).
+ * `roles` is a snapshot for clients to read; the server does not trust it.
+ */
+export type TokenClaims = { userId: string; roles: Role[]; generation: number };
 
 const ISSUER = 'eventshop';
 
 export type TokenService = {
-  issue(principal: Principal, now: Date): Promise<{ token: string; expiresAt: Date }>;
-  verify(token: string, now: Date): Promise<Principal>;
+  issue(claims: TokenClaims, now: Date): Promise<{ token: string; expiresAt: Date }>;
+  verify(token: string, now: Date): Promise<TokenClaims>;
 };
 
 export const createTokenService = (secret: Uint8Array, ttlSeconds: number): TokenService => ({
-  async issue(principal, now) {
+  async issue(claims, now) {
     const issuedAt = Math.floor(now.getTime() / 1000);
     const expiresAt = new Date((issuedAt + ttlSeconds) * 1000);
-    const token = await new SignJWT({ roles: principal.roles, email: principal.email })
+    // No email or name in the token: it is personal data, and it would go stale on a profile change.
+    const token = await new SignJWT({ roles: claims.roles, gen: claims.generation })
       .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(principal.userId)
+      .setSubject(claims.userId)
       .setIssuer(ISSUER)
       .setIssuedAt(issuedAt)
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
@@ -33,7 +47,9 @@ export const createTokenService = (secret: Uint8Array, ttlSeconds: number): Toke
         algorithms: ['HS256'],
         currentDate: now,
       });
-      return { userId: String(payload.sub), roles: (payload.roles as Role[]) ?? [], email: String(payload.email ?? '') };
+      const generation = payload.gen ?? 0;
+      if (typeof payload.sub !== 'string' || typeof generation !== 'number') throw new Error('claims of the wrong shape');
+      return { userId: payload.sub, roles: (payload.roles as Role[]) ?? [], generation };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
         throw new UnauthorizedError('Your token has expired. Sign in again.', 'token_expired');

@@ -58,6 +58,48 @@ const statements: string[] = [
      created_at timestamptz NOT NULL,
      updated_at timestamptz NOT NULL
    )`,
+  // Users and access: the auth guard's per-request columns, the address book, data keys, partner keys.
+  `ALTER TABLE user_accounts ADD COLUMN IF NOT EXISTS phone text`,
+  `ALTER TABLE user_accounts ADD COLUMN IF NOT EXISTS token_generation integer NOT NULL DEFAULT 0`,
+  `CREATE INDEX IF NOT EXISTS user_accounts_by_creation ON user_accounts (created_at, id)`,
+  `CREATE INDEX IF NOT EXISTS user_accounts_forgotten ON user_accounts (id) WHERE status = 'forgotten'`,
+  `CREATE TABLE IF NOT EXISTS user_addresses (
+     id uuid PRIMARY KEY,
+     user_id uuid NOT NULL,
+     recipient_name text NOT NULL,
+     line1 text NOT NULL,
+     line2 text,
+     city text NOT NULL,
+     region text,
+     postal_code text NOT NULL,
+     country text NOT NULL,
+     is_default boolean NOT NULL,
+     position integer NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS user_addresses_by_user ON user_addresses (user_id, position)`,
+  // Outside the log on purpose: deleting a row here is what makes that user's sealed data unreadable.
+  `CREATE TABLE IF NOT EXISTS user_keys (
+     user_id uuid PRIMARY KEY,
+     key bytea NOT NULL,
+     created_at timestamptz NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS api_keys (
+     id uuid PRIMARY KEY,
+     name text NOT NULL,
+     role text NOT NULL,
+     created_by uuid NOT NULL,
+     created_at timestamptz NOT NULL,
+     revoked_at timestamptz,
+     version integer NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS api_keys_by_creation ON api_keys (created_at DESC, id DESC)`,
+  `CREATE TABLE IF NOT EXISTS api_key_secrets (
+     key_id uuid PRIMARY KEY,
+     key_hash text NOT NULL UNIQUE,
+     key_prefix text NOT NULL
+   )`,
 ];
 
 const MIGRATION_LOCK = 4_201_337;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
+import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
-import type { TokenService } from '../auth/tokens.js';
 import type { Clock } from '../clock.js';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.js';
 import { parseInput } from './input.js';
@@ -10,7 +10,7 @@ import { HttpProblem, RequestValidationError } from './problems.js';
 
 export type RouteDependencies = {
   handlers: HandlerTable;
-  tokens: TokenService;
+  authenticator: Authenticator;
   clock: Clock;
   idempotency: IdempotencyStore;
 };
@@ -31,7 +31,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
       url: definition.path,
       handler: async (request, reply) => {
         const now = deps.clock.now();
-        const principal = await authenticate(request.headers.authorization, deps.tokens, now);
+        const principal = await authenticate(request.headers.authorization, deps.authenticator, now);
         authorize(definition.auth, principal);
         const input = parseInput(definition, request);
 
@@ -44,7 +44,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
           metadata: {
             correlationId: headerValue(request, 'x-correlation-id') ?? request.id,
             causationId: request.id,
-            actorId: principal?.userId ?? null,
+            actorId: principal?.id ?? null,
             requestId: request.id,
           },
           setStatus(next) {
@@ -62,7 +62,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         const key = headerValue(request, 'idempotency-key');
         const response =
           definition.kind === 'command' && key !== undefined && principal !== undefined
-            ? await runOnce(deps.idempotency, principal.userId, key, id, input, run)
+            ? await runOnce(deps.idempotency, principal.id, key, id, input, run)
             : await run();
         return send(reply, response);
       },

@@ -104,11 +104,9 @@ describe('POST /api/products', () => {
   });
 
   it('refuses a customer: 403, nothing appended', async () => {
-    const { createTokenService } = await import('../../infra/auth/tokens.js');
-    const tokens = createTokenService(new TextEncoder().encode('test-secret-test-secret-test-secret'), 600);
-    const { token } = await tokens.issue({ userId: '00000000-0000-4000-8000-000000000001', roles: ['customer'], email: 'c@x.io' }, server.clock.now());
+    const customer = await server.registerCustomer();
     const before = await server.eventCount();
-    const response = await server.app.inject({ method: 'POST', url: '/api/products', headers: { authorization: `Bearer ${token}` }, payload: cup });
+    const response = await server.app.inject({ method: 'POST', url: '/api/products', headers: customer.headers, payload: cup });
     expect(response.statusCode).toBe(403);
     expect(response.json().detail).toMatch(/admin role/);
     expect(await server.eventCount()).toBe(before);

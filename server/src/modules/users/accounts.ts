@@ -5,36 +5,98 @@ import { hashPassword } from '../../infra/auth/passwords.js';
 import type { Pool } from '../../infra/database/pool.js';
 import { handleCommand, type EventMetadata } from '../../infra/eventstore.js';
 import { HttpProblem } from '../../infra/http/problems.js';
-import { userDecider, userStreamName } from './users.js';
+import { userKeyring } from '../../infra/privacy/keyring.js';
+import { sealingUserDecider } from './personal-fields.js';
+import { userStreamName } from './users.js';
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+const emailTaken = () => new HttpProblem(409, 'email_taken', 'That email is already registered', 'Sign in instead, or use another email.');
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505';
+
 /**
- * Creates an account: the credentials row first, because its unique index is what makes an email
- * taken exactly once under racing registrations; then the user stream. The password hash lives
- * only in that table, never in the immutable log.
+ * The secrets and the one uniqueness rule that must not live in the immutable log: the password
+ * hash, and the normalized email whose unique index makes an email taken exactly once, however
+ * many registrations race for it. Forgetting a user deletes their row, which frees the email.
+ */
+export const credentialStore = (pool: Pool) => ({
+  async insert(userId: string, emailNormalized: string, passwordHash: string, now: Date): Promise<void> {
+    const inserted = await pool.query(
+      `INSERT INTO user_credentials (user_id, email_normalized, password_hash, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (email_normalized) DO NOTHING`,
+      [userId, emailNormalized, passwordHash, now],
+    );
+    if (inserted.rowCount === 0) throw emailTaken();
+  },
+
+  async findByUser(userId: string): Promise<{ emailNormalized: string; passwordHash: string } | undefined> {
+    const { rows } = await pool.query<{ email_normalized: string; password_hash: string }>(
+      'SELECT email_normalized, password_hash FROM user_credentials WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0] && { emailNormalized: rows[0].email_normalized, passwordHash: rows[0].password_hash };
+  },
+
+  /** Claims a new email for the account (409 when another account holds it); answers the one it had. */
+  async changeEmail(userId: string, emailNormalized: string, now: Date): Promise<string | undefined> {
+    try {
+      const { rows } = await pool.query<{ previous: string }>(
+        `UPDATE user_credentials c SET email_normalized = $2, updated_at = $3
+           FROM (SELECT email_normalized AS previous FROM user_credentials WHERE user_id = $1 FOR UPDATE) old
+          WHERE c.user_id = $1
+          RETURNING old.previous`,
+        [userId, emailNormalized, now],
+      );
+      return rows[0]?.previous;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw emailTaken();
+      throw error;
+    }
+  },
+
+  /** Replaces the hash only if it is still the one the caller verified, so two racing changes cannot both win. */
+  async replacePasswordHash(userId: string, expected: string, next: string, now: Date): Promise<boolean> {
+    const { rowCount } = await pool.query(
+      'UPDATE user_credentials SET password_hash = $3, updated_at = $4 WHERE user_id = $1 AND password_hash = $2',
+      [userId, expected, next, now],
+    );
+    return rowCount === 1;
+  },
+
+  async remove(userId: string): Promise<void> {
+    await pool.query('DELETE FROM user_credentials WHERE user_id = $1', [userId]);
+  },
+});
+
+/**
+ * Creates an account: the credentials row first (its unique index decides who gets a contested
+ * email), then the data key that seals the account's personal fields, then the user stream. The
+ * password hash lives only in the credentials table, never in the log.
  */
 export const registerAccount = async (
   deps: { pool: Pool; eventStore: PostgresEventStore },
-  account: { email: string; name: string; password: string; roles: Role[]; now: Date; metadata: EventMetadata },
+  account: { email: string; name: string; phone: string | null; password: string; roles: Role[]; now: Date; metadata: EventMetadata },
 ): Promise<string> => {
   const userId = randomUUID();
-  const passwordHash = await hashPassword(account.password);
-  const inserted = await deps.pool.query(
-    `INSERT INTO user_credentials (user_id, email_normalized, password_hash, updated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (email_normalized) DO NOTHING`,
-    [userId, normalizeEmail(account.email), passwordHash, account.now],
-  );
-  if (inserted.rowCount === 0) throw new HttpProblem(409, 'email_taken', 'That email is already registered');
+  const credentials = credentialStore(deps.pool);
+  const keyring = userKeyring(deps.pool);
+  await credentials.insert(userId, normalizeEmail(account.email), await hashPassword(account.password), account.now);
   try {
-    await handleCommand(deps.eventStore, userDecider, {
+    const key = await keyring.create(userId, account.now);
+    await handleCommand(deps.eventStore, sealingUserDecider(userId, key), {
       streamName: userStreamName(userId),
-      command: { type: 'RegisterUser', data: { userId, email: account.email.trim(), name: account.name, roles: account.roles, now: account.now } },
-      metadata: account.metadata,
+      command: {
+        type: 'RegisterUser',
+        data: { userId, email: account.email.trim(), name: account.name, phone: account.phone, roles: account.roles, now: account.now },
+      },
+      // Registering is the new user acting on their own behalf.
+      metadata: { ...account.metadata, actorId: account.metadata.actorId ?? userId },
       mustNotExist: true,
     });
   } catch (error) {
-    await deps.pool.query('DELETE FROM user_credentials WHERE user_id = $1', [userId]);
+    await credentials.remove(userId);
+    await keyring.destroy(userId);
     throw error;
   }
   return userId;
@@ -69,6 +131,7 @@ export const ensureAdmin = async (
     await registerAccount(deps, {
       email: options.email,
       name: 'Administrator',
+      phone: null,
       password,
       roles: ['admin'],
       now: options.now,

@@ -1,36 +1,34 @@
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { loginThrottle } from '../../infra/auth/login-throttle.js';
 import type { TokenService } from '../../infra/auth/tokens.js';
-import { decoyHash, verifyPassword } from '../../infra/auth/passwords.js';
-import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
-import { HttpProblem } from '../../infra/http/problems.js';
-import { rateLimiter } from '../../infra/http/rate-limit.js';
 import type { Clock } from '../../infra/clock.js';
-import { normalizeEmail } from './accounts.js';
-import type { accountQueries } from './projections.js';
+import type { Pool } from '../../infra/database/pool.js';
+import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
+import { adminHandlers } from './admin-handlers.js';
+import { addressBookQueries } from './address-book.js';
+import { userCommandRunner } from './commands.js';
+import { profileHandlers } from './profile-handlers.js';
+import { accountQueries } from './projections.js';
+import { sessionHandlers } from './session-handlers.js';
 
-export type AuthModuleDependencies = {
-  accounts: ReturnType<typeof accountQueries>;
-  tokens: TokenService;
-  clock: Clock;
-};
+export type UserModuleDependencies = { pool: Pool; eventStore: PostgresEventStore; tokens: TokenService; clock: Clock };
 
-const invalidCredentials = () =>
-  new HttpProblem(401, 'invalid_credentials', 'Email or password is wrong', 'Check both and try again.');
+/** Failed sign-ins allowed per account before it is refused for the rest of the window. */
+export const LOGIN_FAILURES_PER_ACCOUNT = 5;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 
-export const authHandlers = ({ accounts, tokens, clock }: AuthModuleDependencies): Handlers<OperationIdsOf<'auth'>> => {
-  const perAddress = rateLimiter({ limit: 20, windowMs: 60_000, now: () => clock.now().getTime() });
+/** Contract operations of the users module (and sign-in, which the contract files under `auth`). */
+export const userHandlers = (deps: UserModuleDependencies): Handlers<OperationIdsOf<'auth'> | OperationIdsOf<'users'>> => {
+  const accounts = accountQueries(deps.pool);
+  const runUserCommand = userCommandRunner(deps);
+  const throttle = loginThrottle({
+    maxFailures: LOGIN_FAILURES_PER_ACCOUNT,
+    windowMs: LOGIN_FAILURE_WINDOW_MS,
+    now: () => deps.clock.now().getTime(),
+  });
   return {
-    'auth.login': async ({ email, password }, { now, ip }) => {
-      perAddress.hit(ip, 'Too many sign-in attempts from your address.');
-      const account = await accounts.findForLogin(normalizeEmail(email));
-      // Verify against a decoy when the email is unknown, so both failures take as long.
-      const valid = await verifyPassword(password, account?.password_hash ?? (await decoyHash));
-      if (!account || !valid || account.status !== 'active') throw invalidCredentials();
-      const { token, expiresAt } = await tokens.issue({ userId: account.id, roles: account.roles, email: account.email }, now);
-      return {
-        token,
-        expiresAt: expiresAt.toISOString(),
-        user: { id: account.id, email: account.email, name: account.name, roles: account.roles },
-      };
-    },
+    ...sessionHandlers({ ...deps, accounts, runUserCommand, throttle }),
+    ...profileHandlers({ pool: deps.pool, accounts, addressBook: addressBookQueries(deps.pool), runUserCommand }),
+    ...adminHandlers({ accounts, runUserCommand }),
   };
 };

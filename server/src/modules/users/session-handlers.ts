@@ -1,0 +1,89 @@
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type { LoginThrottle } from '../../infra/auth/login-throttle.js';
+import { decoyHash, hashPassword, verifyPassword } from '../../infra/auth/passwords.js';
+import type { TokenService } from '../../infra/auth/tokens.js';
+import type { Pool } from '../../infra/database/pool.js';
+import type { Handlers } from '../../infra/http/operations.js';
+import { HttpProblem, RequestValidationError, UnauthorizedError } from '../../infra/http/problems.js';
+import { rateLimiter } from '../../infra/http/rate-limit.js';
+import type { Clock } from '../../infra/clock.js';
+import { credentialStore, normalizeEmail, registerAccount } from './accounts.js';
+import type { UserCommandRunner } from './commands.js';
+import { ownAccountId } from './principal.js';
+import type { AccountQueries } from './projections.js';
+
+export type SessionDependencies = {
+  pool: Pool;
+  eventStore: PostgresEventStore;
+  accounts: AccountQueries;
+  runUserCommand: UserCommandRunner;
+  tokens: TokenService;
+  clock: Clock;
+  /** Shared by sign-in and password changes: both are password guesses against one account. */
+  throttle: LoginThrottle;
+};
+
+const invalidCredentials = () =>
+  new HttpProblem(401, 'invalid_credentials', 'Email or password is wrong', 'Check both and try again.');
+
+/** Sign-in, registration and password changes: the operations that handle passwords and hand out tokens. */
+export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login' | 'users.register' | 'users.changePassword'> => {
+  const { accounts, tokens, throttle } = deps;
+  const credentials = credentialStore(deps.pool);
+  const perAddress = rateLimiter({ limit: 20, windowMs: 60_000, now: () => deps.clock.now().getTime() });
+
+  /** A token for the account as it is now, in its current token generation. */
+  const signIn = async (userId: string, now: Date) => {
+    const user = await accounts.getById(userId);
+    if (!user) throw new Error(`Account ${userId} is missing from its read model`);
+    const { tokenGeneration, ...view } = user;
+    const { token, expiresAt } = await tokens.issue({ userId, roles: view.roles, generation: tokenGeneration }, now);
+    return { token, expiresAt: expiresAt.toISOString(), user: view };
+  };
+
+  return {
+    'auth.login': async ({ email, password }, { now, ip }) => {
+      perAddress.hit(ip, 'Too many sign-in attempts from your address.');
+      const accountKey = normalizeEmail(email);
+      throttle.check(accountKey);
+      const account = await accounts.findForLogin(accountKey);
+      // Verify against a decoy when the email is unknown, so both failures take as long.
+      const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash));
+      if (!account || !valid || account.status !== 'active') {
+        throttle.recordFailure(accountKey);
+        throw invalidCredentials();
+      }
+      throttle.recordSuccess(accountKey);
+      return signIn(account.id, now);
+    },
+
+    'users.register': async ({ email, password, name, phone }, { now, metadata }) => {
+      const userId = await registerAccount(deps, { email, password, name, phone: phone ?? null, roles: ['customer'], now, metadata });
+      return signIn(userId, now);
+    },
+
+    'users.changePassword': async ({ currentPassword, newPassword }, { principal, now, metadata }) => {
+      const userId = ownAccountId(principal);
+      const current = await credentials.findByUser(userId);
+      if (!current) throw new UnauthorizedError('This account no longer exists.', 'invalid_token');
+      throttle.check(current.emailNormalized);
+      if (!(await verifyPassword(currentPassword, current.passwordHash))) {
+        throttle.recordFailure(current.emailNormalized);
+        throw new RequestValidationError([{ field: 'currentPassword', message: 'That is not your current password' }]);
+      }
+      throttle.recordSuccess(current.emailNormalized);
+      const nextHash = await hashPassword(newPassword);
+      if (!(await credentials.replacePasswordHash(userId, current.passwordHash, nextHash, now))) {
+        throw new HttpProblem(409, 'password_changed_meanwhile', 'Your password was changed meanwhile', 'Sign in again with the new password.');
+      }
+      try {
+        // The event moves the account to its next token generation, which revokes every earlier token.
+        await deps.runUserCommand({ type: 'ChangePassword', data: { userId, now } }, { metadata });
+      } catch (error) {
+        await credentials.replacePasswordHash(userId, nextHash, current.passwordHash, now);
+        throw error;
+      }
+      return signIn(userId, now);
+    },
+  };
+};
