@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { OperationDefinition } from '@eventshop/sdk/contract';
+
+type JsonSchema = {
+  examples?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+};
+
+const fromSchema = (schema: JsonSchema, required: boolean): unknown => {
+  if (schema.examples?.length) return schema.examples[0];
+  if (schema.enum?.length) return schema.enum[0];
+  if (schema.properties) {
+    const entries = Object.entries(schema.properties)
+      .map(([name, property]) => [name, fromSchema(property, schema.required?.includes(name) ?? false)] as const)
+      .filter(([, value]) => value !== undefined);
+    return Object.fromEntries(entries);
+  }
+  return required ? undefined : undefined;
+};
+
+/**
+ * A valid input for an operation, built only from the examples its contract declares. Throws
+ * when the contract lacks an example for a required field, which is a contract bug: the
+ * reference would show a body that does not work.
+ */
+export const exampleInput = (definition: OperationDefinition): Record<string, unknown> => {
+  const schema = z.toJSONSchema(definition.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const input = (fromSchema(schema, true) ?? {}) as Record<string, unknown>;
+  const parsed = definition.input.safeParse(input);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new Error(`${definition.id}: the contract's examples do not make a valid input (fields: ${fields})`);
+  }
+  return input;
+};
