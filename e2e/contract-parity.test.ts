@@ -61,7 +61,7 @@ describe('every contract operation', () => {
     const argv =
       id === 'auth.login'
         ? [...words, '--email', 'someone@example.com', '--password-stdin']
-        : [...words, '--input', JSON.stringify(exampleInput(definition)), '--json', '--no-input'];
+        : [...words, '--input', JSON.stringify(exampleInput(definition)), '--json', '--no-input', ...(definition.confirm ? ['--yes'] : [])];
     const stdin = new PassThrough();
     stdin.end('not-the-password\n');
     const before = matched.length;

@@ -93,7 +93,12 @@ describe('shopctl products', () => {
     expect(stale.stderr.trim()).toBe(`The product changed since you read it (version 2 now). Run \`shopctl products get ${id}\` and try again.`);
     expect(stale.stderr).not.toMatch(/\n\s+at /);
 
-    const discontinued = await shopctl(['products', 'delete', id]);
+    const unconfirmed = await shopctl(['products', 'delete', id]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('Discontinue this product? It leaves listings and search for good. Pass --yes to confirm.');
+    expect((await admin.products.get({ id })).status).toBe('active');
+
+    const discontinued = await shopctl(['products', 'delete', id, '--yes']);
     expect(discontinued.code).toBe(0);
     expect(fieldOf(discontinued, 'status')).toBe('discontinued');
   });

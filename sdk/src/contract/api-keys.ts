@@ -65,6 +65,7 @@ export const apiKeyOperations = {
     kind: 'command',
     auth: 'admin',
     summary: 'Revoke an API key',
+    confirm: 'Revoke this API key? Apps using it stop working at once.',
     description: 'The key stops working at once. Revoking is final.',
     input: z.object({ id: Id }).strict(),
     output: ApiKeyView,

@@ -41,6 +41,11 @@ export type OperationDefinition<
   readonly pagination?: PaginationSpec;
   /** CLI command name when it should differ from the operation name (`products.listByCategory` → `by-category`). */
   readonly cliName?: string;
+  /**
+   * For operations that cannot be undone: the question a person must answer yes to first.
+   * shopctl asks it at a terminal and otherwise requires `--yes`.
+   */
+  readonly confirm?: string;
   /** Output columns a table view shows first (the CLI's default table). */
   readonly tableColumns?: readonly string[];
 };

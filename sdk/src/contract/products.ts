@@ -104,6 +104,7 @@ export const productOperations = {
     kind: 'command',
     auth: 'admin',
     summary: 'Discontinue a product',
+    confirm: 'Discontinue this product? It leaves listings and search for good.',
     description: 'The product leaves listings and search; its history and its page stay readable.',
     input: z.object({ id: Id, expectedVersion: ExpectedVersion.optional() }).strict(),
     output: ProductView,

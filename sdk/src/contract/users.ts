@@ -177,6 +177,7 @@ export const userOperations = {
     kind: 'command',
     auth: 'customer',
     summary: 'Close your account and forget your personal data',
+    confirm: 'Forget your account? Your name, email, phone and addresses become unreadable for good.',
     description:
       'Closes the account for good. Your name, email, phone and addresses become unreadable everywhere, including the event history (their key is destroyed); orders keep their history with those fields blanked. The email can be registered again.',
     input: z.object({}).strict(),
@@ -308,6 +309,7 @@ export const userOperations = {
     kind: 'command',
     auth: 'admin',
     summary: 'Disable an account',
+    confirm: 'Disable this account? Its sessions stop working at once.',
     description: 'Its tokens stop working at once and it cannot sign in until enabled again. You cannot disable yourself (409).',
     input: z.object({ id: Id, expectedVersion: ExpectedVersion.optional() }).strict(),
     output: UserView,

@@ -5,6 +5,7 @@ import type { CliContext } from '../../context.js';
 import { OperationFailedError, UsageError, type OperationAttempt } from '../../errors/cli-errors.js';
 import { globalOptionsOf } from '../../global-options.js';
 import { createPrinter } from '../../output/printer.js';
+import { confirmOperation } from '../../prompts/confirm-operation.js';
 import { canPrompt } from '../../prompts/field-prompts.js';
 import type { InputField } from '../../schema/input-fields.js';
 import { clientFor, loadSession } from '../../session.js';
@@ -26,12 +27,13 @@ export type OperationRun = {
 export const runOperation = async ({ definition, fields, fieldOptions, positionalValues, command, context }: OperationRun): Promise<void> => {
   const globals = globalOptionsOf(command);
   const printer = createPrinter(context.io, context.env, globals);
-  const own = command.opts<{ input?: string; all?: boolean }>();
+  const own = command.opts<{ input?: string; all?: boolean; yes?: boolean }>();
   const hint = usageHintFor(command);
   // `--input -` has taken stdin, so there is no keyboard left to answer prompts.
   const promptColors = canPrompt(context.io, globals) && own.input !== '-' ? printer.noteColors : undefined;
 
   const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
+  await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
   const { connection } = await loadSession(context, globals);
   const client = clientFor(connection, definition, context.now());
   const attempt: OperationAttempt = { operationId: definition.id, group: groupOf(definition.id), input, fields, hint, url: connection.url };
