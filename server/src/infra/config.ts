@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Email, NewPassword } from '@eventshop/sdk/contract';
 
 export type Config = {
   host: string;
@@ -19,8 +20,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   port: parsePort(env.PORT ?? '3000'),
   databaseUrl: env.DATABASE_URL || undefined,
   dataDir: path.resolve(env.EVENTSHOP_DATA_DIR ?? '.eventshop'),
-  adminEmail: env.EVENTSHOP_ADMIN_EMAIL ?? 'admin@eventshop.local',
-  adminPassword: env.EVENTSHOP_ADMIN_PASSWORD || undefined,
+  adminEmail: checked('EVENTSHOP_ADMIN_EMAIL', Email, env.EVENTSHOP_ADMIN_EMAIL ?? 'admin@eventshop.local'),
+  adminPassword: env.EVENTSHOP_ADMIN_PASSWORD ? checked('EVENTSHOP_ADMIN_PASSWORD', NewPassword, env.EVENTSHOP_ADMIN_PASSWORD) : undefined,
   jwtSecret: env.EVENTSHOP_JWT_SECRET || undefined,
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
   logLevel: env.LOG_LEVEL ?? 'info',
@@ -30,4 +31,14 @@ const parsePort = (value: string): number => {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a number from 0 to 65535, got "${value}"`);
   return port;
+};
+
+/**
+ * The admin signs in through the same contract as everyone, so its settings must pass the same
+ * rules; otherwise the server would start with an admin who can never log in.
+ */
+const checked = (name: string, schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: string): string => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`${name} is not usable: ${result.error?.issues.map((issue) => issue.message).join('; ')}`);
+  return value;
 };

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses defaults that work on a fresh machine', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, databaseUrl: undefined, adminEmail: 'admin@eventshop.local' });
+    expect(config.dataDir).toMatch(/\.eventshop$/);
+  });
+
+  it('refuses an admin email the login rules would refuse', () => {
+    expect(() => loadConfig({ EVENTSHOP_ADMIN_EMAIL: 'admin@shop.e2e' })).toThrow(/EVENTSHOP_ADMIN_EMAIL is not usable/);
+  });
+
+  it('refuses an admin password shorter than every other password may be', () => {
+    expect(() => loadConfig({ EVENTSHOP_ADMIN_PASSWORD: 'short' })).toThrow(/EVENTSHOP_ADMIN_PASSWORD is not usable: Use at least 12 characters/);
+  });
+
+  it('refuses a port that is not one', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a number/);
+  });
+});
