@@ -117,6 +117,12 @@ describe('accounts, addresses and forgetting', () => {
     const book = json<{ items: { id: string; city: string }[] }>(await shopctl(['users', 'addresses', '--json'], cli));
     expect(book.items.map((a) => a.city)).toEqual(['London']);
 
+    // A password change ends every earlier token; shopctl keeps the fresh one, so the next command works.
+    const changed = await shopctl(['users', 'change-password', '--current-password', 'lovelace-password-42', '--new-password', 'babbage-password-42'], cli);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toContain('saved the new token in profile "default"');
+    expect(json<{ name: string }>(await shopctl(['users', 'profile', '--json'], cli)).name).toBe('Ada Lovelace');
+
     const refused = await shopctl(['users', 'forget'], cli);
     expect(refused.code).toBe(2);
     const forgotten = json<{ status: string }>(await shopctl(['users', 'forget', '--yes', '--json'], cli));

@@ -46,6 +46,11 @@ export type OperationDefinition<
    * shopctl asks it at a terminal and otherwise requires `--yes`.
    */
   readonly confirm?: string;
+  /**
+   * The answer is a fresh session (`{ token, expiresAt }`) replacing the caller's, whose old token
+   * stops working (a password change): faces that keep a session should keep the new one.
+   */
+  readonly renewsSession?: boolean;
   /** Output columns a table view shows first (the CLI's default table). */
   readonly tableColumns?: readonly string[];
 };

@@ -168,6 +168,7 @@ export const userOperations = {
       })
       .strict(),
     output: UserSession,
+    renewsSession: true,
     tableColumns: ['expiresAt', 'user'],
   }),
   'users.forget': operation({

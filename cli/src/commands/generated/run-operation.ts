@@ -12,6 +12,7 @@ import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor } from '../command-usage.js';
 import { gatherInput, type FieldOptions } from './gather-input.js';
 import { printResult } from './print-result.js';
+import { keepRenewedSession } from './renew-session.js';
 import { allItems, callOperation } from './sdk-calls.js';
 
 export type OperationRun = {
@@ -34,7 +35,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
 
   const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
-  const { connection } = await loadSession(context, globals);
+  const { configPath, connection } = await loadSession(context, globals);
   const client = clientFor(connection, definition, context.now());
   const attempt: OperationAttempt = { operationId: definition.id, group: groupOf(definition.id), input, fields, hint, url: connection.url };
   try {
@@ -51,6 +52,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
       printer.note(`${definition.method} ${definition.path} → HTTP ${response.status}${response.requestId ? `, request id ${response.requestId}` : ''}`);
     }
     printResult(printer, definition, response.data);
+    await keepRenewedSession(definition, response.data, { configPath, connection, printer });
   } catch (error) {
     throw error instanceof ShopApiError ? new OperationFailedError(error, attempt) : error;
   } finally {

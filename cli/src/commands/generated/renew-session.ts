@@ -1,0 +1,27 @@
+import type { OperationDefinition } from '@eventshop/sdk/contract';
+import { updateProfile } from '../../config/config-file.js';
+import type { Connection } from '../../config/connection.js';
+import type { Printer } from '../../output/printer.js';
+
+/**
+ * After an operation that renews the caller's session (a password change ends every older token),
+ * keep the new token where the old one came from, so the next command still works. A token given
+ * by flag or environment cannot be rewritten from here, so say what to do instead.
+ */
+export const keepRenewedSession = async (
+  definition: OperationDefinition,
+  answer: unknown,
+  { configPath, connection, printer }: { configPath: string; connection: Connection; printer: Printer },
+): Promise<void> => {
+  if (!definition.renewsSession) return;
+  const session = answer as { token?: unknown; expiresAt?: unknown };
+  if (typeof session.token !== 'string' || typeof session.expiresAt !== 'string') return;
+  if (connection.credential?.kind !== 'token') return;
+  if (connection.credential.source === 'profile') {
+    const { token, expiresAt } = session;
+    await updateProfile(configPath, connection.profileName, (profile) => ({ ...profile, token, expiresAt }));
+    printer.note(`Your earlier sessions have ended; saved the new token in profile "${connection.profileName}".`);
+  } else {
+    printer.note(`Your earlier sessions have ended, including the token you passed by ${connection.credential.source === 'flag' ? '--token' : 'SHOPCTL_TOKEN'}. Use the new token in the answer (--json shows it), or run \`shopctl login\`.`);
+  }
+};
