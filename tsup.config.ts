@@ -13,11 +13,11 @@ const dependenciesOf = (packageJson: string): string[] =>
 
 const NODE: Options = { format: ['esm'], platform: 'node', target: 'node20', sourcemap: true, clean: true };
 
-// Workspaces resolve @eventshop/sdk through its `source` export (TypeScript in sdk/src), as tests and `npm start` do.
+// Workspaces resolve @eventshop/sdk through its `@eventshop/source` export condition (TypeScript in sdk/src), as tests and `npm start` do.
 const bundleSdkFromSource: Pick<Options, 'noExternal' | 'esbuildOptions'> = {
   noExternal: ['@eventshop/sdk'],
   esbuildOptions(options) {
-    options.conditions = ['source'];
+    options.conditions = ['@eventshop/source'];
   },
 };
 

@@ -3,7 +3,7 @@
  * product safely when someone else changed it first. Run it against a server (see README.md):
  *
  *   SHOP_URL=http://localhost:3000 SHOP_EMAIL=admin@eventshop.local SHOP_PASSWORD=... \
- *     node --conditions=source --import tsx examples/partner-app.ts
+ *     node --conditions=@eventshop/source --import tsx examples/partner-app.ts
  *
  * RUN_ID (optional) names the run; repeating a RUN_ID shows idempotency keys at work.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // shopctl launcher. Installed from npm, the CLI is compiled JavaScript in ../dist. Inside the eventshop
-// repository there is no build to forget: we run the TypeScript sources with tsx, and the `source`
+// repository there is no build to forget: we run the TypeScript sources with tsx, and the `@eventshop/source`
 // export condition points @eventshop/sdk at its sources too. Both are node flags (--conditions,
 // --import) that cannot be switched on for a process that is already running, hence a child process.
 import { spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ const tsx = existsSync(source) ? resolveTsx() : undefined;
 if (tsx === undefined) {
   await import('../dist/bin.js');
 } else {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--conditions=@eventshop/source', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
   // Ctrl-C reaches the whole terminal process group; a `kill` aimed at us alone must reach the child too.
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);

@@ -28,7 +28,7 @@ export const makeDataDir = async () => {
  */
 export const startServerProcess = (env: Record<string, string>): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'server/src/main.ts'], {
+    const child = spawn(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', 'server/src/main.ts'], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

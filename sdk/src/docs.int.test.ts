@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** Runs a TypeScript module as the guides tell people to: the SDK from source, TypeScript through tsx. */
 const runScript = (file: string, cwd: string) =>
-  run(process.execPath, ['--conditions=source', '--import', 'tsx', file], { cwd, env, timeout: 60_000 });
+  run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', file], { cwd, env, timeout: 60_000 });
 
 describe('the SDK guide and the partner example', () => {
   it('type-checks and runs every example in docs/sdk.md against a real server', async () => {
@@ -44,7 +44,7 @@ describe('the SDK guide and the partner example', () => {
           lib: ['ES2023'],
           module: 'NodeNext',
           moduleResolution: 'NodeNext',
-          customConditions: ['source'],
+          customConditions: ['@eventshop/source'],
           strict: true,
           noUncheckedIndexedAccess: true,
           skipLibCheck: true,
