@@ -187,9 +187,11 @@ export const explainSearch = async (pool: Pool, filter: { q: string }): Promise<
   const recorder = new Proxy(pool, {
     get(target, property, receiver) {
       if (property !== 'query') return Reflect.get(target, property, receiver);
-      return (text: string, values: unknown[]) => {
-        captured ??= { text, values };
-        return target.query(text, values);
+      return (query: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+        const statement = typeof query === 'string' ? { text: query, values: values ?? [] } : { text: query.text, values: query.values ?? [] };
+        // The search itself, not the query-syntax check that runs before it.
+        if (statement.text.includes('FROM catalog_products')) captured ??= statement;
+        return target.query(query as string, values);
       };
     },
   });

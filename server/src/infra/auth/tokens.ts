@@ -26,38 +26,54 @@ export type TokenService = {
   verify(token: string, now: Date): Promise<TokenClaims>;
 };
 
-export const createTokenService = (secret: Uint8Array, ttlSeconds: number): TokenService => ({
-  async issue(claims, now) {
-    const issuedAt = Math.floor(now.getTime() / 1000);
-    const expiresAt = new Date((issuedAt + ttlSeconds) * 1000);
-    // No email or name in the token: it is personal data, and it would go stale on a profile change.
-    const token = await new SignJWT({ roles: claims.roles, gen: claims.generation })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(claims.userId)
-      .setIssuer(ISSUER)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(secret);
-    return { token, expiresAt };
-  },
-  async verify(token, now) {
-    try {
-      const { payload } = await jwtVerify(token, secret, {
-        issuer: ISSUER,
-        algorithms: ['HS256'],
-        currentDate: now,
-      });
-      const generation = payload.gen ?? 0;
-      if (typeof payload.sub !== 'string' || typeof generation !== 'number') throw new Error('claims of the wrong shape');
-      return { userId: payload.sub, roles: (payload.roles as Role[]) ?? [], generation };
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) {
-        throw new UnauthorizedError('Your token has expired. Sign in again.', 'token_expired');
+/** Verified tokens by their text; a signature check costs more than the request's own work. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+export const createTokenService = (secret: Uint8Array, ttlSeconds: number): TokenService => {
+  // The signature and claims of a given token never change, so they are checked once; expiry is
+  // still checked against the clock on every use, and revocation is the account row's job.
+  const verified = new Map<string, { claims: TokenClaims; expiresAtSeconds: number }>();
+  return {
+    async issue(claims, now) {
+      const issuedAt = Math.floor(now.getTime() / 1000);
+      const expiresAt = new Date((issuedAt + ttlSeconds) * 1000);
+      // No email or name in the token: it is personal data, and it would go stale on a profile change.
+      const token = await new SignJWT({ roles: claims.roles, gen: claims.generation })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setIssuer(ISSUER)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+        .sign(secret);
+      return { token, expiresAt };
+    },
+    async verify(token, now) {
+      const known = verified.get(token);
+      if (known) {
+        if (now.getTime() / 1000 >= known.expiresAtSeconds) throw new UnauthorizedError('Your token has expired. Sign in again.', 'token_expired');
+        return known.claims;
       }
-      throw new UnauthorizedError('The token is not valid. Sign in again.', 'invalid_token');
-    }
-  },
-});
+      try {
+        const { payload } = await jwtVerify(token, secret, {
+          issuer: ISSUER,
+          algorithms: ['HS256'],
+          currentDate: now,
+        });
+        const generation = payload.gen ?? 0;
+        if (typeof payload.sub !== 'string' || typeof generation !== 'number') throw new Error('claims of the wrong shape');
+        const claims = { userId: payload.sub, roles: (payload.roles as Role[]) ?? [], generation };
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+        if (typeof payload.exp === 'number') verified.set(token, { claims, expiresAtSeconds: payload.exp });
+        return claims;
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired) {
+          throw new UnauthorizedError('Your token has expired. Sign in again.', 'token_expired');
+        }
+        throw new UnauthorizedError('The token is not valid. Sign in again.', 'invalid_token');
+      }
+    },
+  };
+};
 
 /**
  * The signing secret: from configuration, or generated once and kept in the database so

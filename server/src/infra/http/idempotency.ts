@@ -18,29 +18,34 @@ export const requestFingerprint = (operationId: string, input: unknown) =>
  * retrying after a lost response gets that answer again instead of doing the work twice.
  * Failures are forgotten, because a failed command appended nothing and may be retried.
  */
-export const idempotencyStore = (pool: Pool) => ({
-  async begin(principal: string, key: string, operationId: string, fingerprint: string): Promise<IdempotencyStart> {
-    const { rows } = await pool.query<{ inserted: boolean; operation_id: string; request_hash: string; state: string; status: number; headers: Record<string, string>; body: string }>(
-      `WITH expired AS (
-         DELETE FROM idempotency_keys
-          WHERE principal = $1 AND key = $2
-            AND (created_at < now() - interval '${KEY_TTL}' OR (state = 'in_progress' AND created_at < now() - interval '${IN_PROGRESS_TTL}'))
-       ), inserted AS (
-         INSERT INTO idempotency_keys (principal, key, operation_id, request_hash, state)
-         VALUES ($1, $2, $3, $4, 'in_progress')
-         ON CONFLICT (principal, key) DO NOTHING
-         RETURNING true AS inserted
-       )
-       SELECT true AS inserted, $3 AS operation_id, $4 AS request_hash, 'in_progress' AS state, NULL::int AS status, NULL::jsonb AS headers, NULL AS body
-         FROM inserted
-       UNION ALL
-       SELECT false, operation_id, request_hash, state, status, headers, body
-         FROM idempotency_keys WHERE principal = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-      [principal, key, operationId, fingerprint],
+export const idempotencyStore = (pool: Pool) => {
+  const begin = async (principal: string, key: string, operationId: string, fingerprint: string, attempt = 1): Promise<IdempotencyStart> => {
+    // The common case, a key never seen: one named INSERT, parsed and planned once per connection.
+    const claimed = await pool.query({
+      name: 'idempotency-claim',
+      text: `INSERT INTO idempotency_keys (principal, key, operation_id, request_hash, state)
+             VALUES ($1, $2, $3, $4, 'in_progress') ON CONFLICT (principal, key) DO NOTHING`,
+      values: [principal, key, operationId, fingerprint],
+    });
+    if (claimed.rowCount === 1) return { kind: 'new' };
+
+    // A retry, a race, or an old key. A row that has outlived its use is dropped and claimed afresh.
+    const expired = await pool.query(
+      `DELETE FROM idempotency_keys
+        WHERE principal = $1 AND key = $2
+          AND (created_at < now() - interval '${KEY_TTL}' OR (state = 'in_progress' AND created_at < now() - interval '${IN_PROGRESS_TTL}'))`,
+      [principal, key],
+    );
+    if (expired.rowCount === 1 && attempt < 3) return begin(principal, key, operationId, fingerprint, attempt + 1);
+
+    const { rows } = await pool.query<{ operation_id: string; request_hash: string; state: string; status: number; headers: Record<string, string>; body: string }>(
+      `SELECT operation_id, request_hash, state, status, headers, body FROM idempotency_keys WHERE principal = $1 AND key = $2`,
+      [principal, key],
     );
     const row = rows[0];
-    if (!row || row.inserted) return { kind: 'new' };
-    if (row.operation_id !== operationId || row.request_hash !== fingerprint) {
+    // Gone between our statements (its first request failed and was forgotten): claim it now.
+    if (!row && attempt < 3) return begin(principal, key, operationId, fingerprint, attempt + 1);
+    if (!row || row.operation_id !== operationId || row.request_hash !== fingerprint) {
       throw new HttpProblem(
         422,
         'idempotency_key_reused',
@@ -59,19 +64,24 @@ export const idempotencyStore = (pool: Pool) => ({
       );
     }
     return { kind: 'replay', response: { status: row.status, headers: row.headers, body: row.body } };
-  },
+  };
 
-  async complete(principal: string, key: string, response: StoredResponse) {
-    await pool.query(
-      `UPDATE idempotency_keys SET state = 'completed', status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2`,
-      [principal, key, response.status, JSON.stringify(response.headers), response.body],
-    );
-  },
+  return {
+    begin: (principal: string, key: string, operationId: string, fingerprint: string) => begin(principal, key, operationId, fingerprint),
 
-  async abandon(principal: string, key: string) {
-    await pool.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND state = 'in_progress'`, [principal, key]);
-  },
-});
+    async complete(principal: string, key: string, response: StoredResponse) {
+      await pool.query({
+        name: 'idempotency-complete',
+        text: `UPDATE idempotency_keys SET state = 'completed', status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2`,
+        values: [principal, key, response.status, JSON.stringify(response.headers), response.body],
+      });
+    },
+
+    async abandon(principal: string, key: string) {
+      await pool.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND state = 'in_progress'`, [principal, key]);
+    },
+  };
+};
 
 export type IdempotencyStore = ReturnType<typeof idempotencyStore>;
 

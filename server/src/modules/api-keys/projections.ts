@@ -91,10 +91,11 @@ export const apiKeyQueries = (pool: Pool) => ({
 
   /** The auth guard's lookup: by hash, unrevoked only. */
   async activeByHash(keyHash: string): Promise<{ id: string; role: Role } | undefined> {
-    const { rows } = await pool.query<{ id: string; role: Role }>(
-      `SELECT k.id, k.role FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.key_hash = $1 AND k.revoked_at IS NULL`,
-      [keyHash],
-    );
+    const { rows } = await pool.query<{ id: string; role: Role }>({
+      name: 'active-api-key',
+      text: `SELECT k.id, k.role FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.key_hash = $1 AND k.revoked_at IS NULL`,
+      values: [keyHash],
+    });
     return rows[0];
   },
 });

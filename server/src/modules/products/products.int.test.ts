@@ -283,6 +283,17 @@ describe('listing, search and categories', () => {
     expect(second.nextCursor).toBeNull();
   });
 
+  it.each(['-walnut', 'the', 'can -knife'])('refuses the search %j, which has no word to look for, with 400', async (q) => {
+    const response = await server.app.inject({ url: `/api/products/search?q=${encodeURIComponent(q)}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual([{ field: 'q', message: expect.stringMatching(/at least one word/) }]);
+  });
+
+  it('still honours exclusions next to a word to look for', async () => {
+    const response = await server.app.inject({ url: `/api/products/search?q=${encodeURIComponent('knife -bread')}` });
+    expect(response.json().items.map((p: { name: string }) => p.name).sort()).toEqual(['Chef knife', 'Paring knife']);
+  });
+
   it('lists a category by name', async () => {
     const response = await server.app.inject({ url: '/api/products/category/knives' });
     expect(response.json().items.map((p: { name: string }) => p.name)).toEqual(['Bread knife', 'Chef knife', 'Paring knife']);

@@ -2,6 +2,7 @@ import { postgreSQLProjection } from '@event-driven-io/emmett-postgresql';
 import type { ProductView } from '@eventshop/sdk/contract';
 import type { Pool } from '../../infra/database/pool.js';
 import { decodeCursor, encodeCursor } from '../../infra/http/cursor.js';
+import { RequestValidationError } from '../../infra/http/problems.js';
 import { productEventTypes, type ProductEvent } from './products.js';
 
 /**
@@ -100,7 +101,7 @@ const toPage = <Row, Item>(rows: Row[], limit: number, map: (row: Row) => Item, 
 
 export const catalogQueries = (pool: Pool) => ({
   async getById(id: string): Promise<ProductView | undefined> {
-    const { rows } = await pool.query<ProductRow>(`SELECT ${COLUMNS} FROM catalog_products WHERE id = $1`, [id]);
+    const { rows } = await pool.query<ProductRow>({ name: 'catalog-product', text: `SELECT ${COLUMNS} FROM catalog_products WHERE id = $1`, values: [id] });
     return rows[0] && toView(rows[0]);
   },
 
@@ -124,6 +125,7 @@ export const catalogQueries = (pool: Pool) => ({
 
   /** Ranked full-text search; name matches weigh more than description matches. */
   async search(filter: { q: string; priceMin?: number; priceMax?: number; limit?: number; cursor?: string }) {
+    await assertSearchable(pool, filter.q);
     const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['number', 'uuid']);
     const { rows } = await pool.query<ProductRow & { rank: number }>(
@@ -144,3 +146,22 @@ export const catalogQueries = (pool: Pool) => ({
 });
 
 export type CatalogQueries = ReturnType<typeof catalogQueries>;
+
+/**
+ * A query needs one word to look for. Only exclusions (`-ceramic`) would match nearly the whole
+ * catalog without the index and rank every row (tens of ms at 10,000 products); only very common
+ * words (`the`) match nothing. Both are answered with what to type instead.
+ */
+const assertSearchable = async (pool: Pool, q: string) => {
+  const { rows } = await pool.query<{ tree: string }>({
+    name: 'catalog-search-tree',
+    text: `SELECT querytree(websearch_to_tsquery('english', $1)) AS tree`,
+    values: [q],
+  });
+  const tree = rows[0]?.tree ?? '';
+  if (tree === '' || tree === 'T') {
+    throw new RequestValidationError([
+      { field: 'q', message: 'Search for at least one word that is not excluded with - and not a very common word (the, and, can)' },
+    ]);
+  }
+};
