@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { expect } from 'vitest';
 import { createShopClient, type ShopClient, type Transport } from '@eventshop/sdk';
 import type { Role } from '@eventshop/sdk/contract';
 import { fixedClock } from '../server/src/infra/clock.js';
@@ -27,6 +28,12 @@ export type TestServer = RunningServer & {
   clock: ReturnType<typeof fixedClock>;
   /** An admin bearer token. */
   adminToken(): Promise<string>;
+  /** Sends the request and asserts it was refused with `status` (naming `field`, when given) and appended no event. */
+  expectRefusedWithNothingAppended(
+    request: () => Promise<{ statusCode: number; json(): any }>,
+    status: number,
+    field?: string,
+  ): Promise<{ statusCode: number; json(): any }>;
   /** Counts rows in Emmett's message table: the number of events ever appended. */
   eventCount(): Promise<number>;
   /** An SDK client that talks to the app through `inject`, no socket needed. */
@@ -63,6 +70,13 @@ export const startTestServer = async (): Promise<TestServer> => {
     return token;
   };
 
+  /** Rows in Emmett's message table: every event ever appended. Read on one shared pool. */
+  const eventCount = async () => {
+    assertionPool ??= createPool(server.databaseUrl, 2);
+    const { rows } = await assertionPool.query<{ count: number }>('SELECT count(*)::int AS count FROM emt_messages');
+    return rows[0]!.count;
+  };
+
   const registerCustomer: TestServer['registerCustomer'] = async (details = {}) => {
     const email = details.email ?? `customer-${randomUUID()}@test.local`;
     const password = details.password ?? CUSTOMER_PASSWORD;
@@ -84,15 +98,15 @@ export const startTestServer = async (): Promise<TestServer> => {
     },
     clock,
     adminToken,
-    async eventCount() {
-      const pool = createPool(server.databaseUrl, 1);
-      try {
-        const { rows } = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM emt_messages');
-        return rows[0]!.count;
-      } finally {
-        await pool.end();
-      }
+    async expectRefusedWithNothingAppended(request, status, field) {
+      const before = await eventCount();
+      const response = await request();
+      expect(response.statusCode).toBe(status);
+      if (field) expect(response.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(await eventCount()).toBe(before);
+      return response;
     },
+    eventCount,
     client(options = {}) {
       return createShopClient({ baseUrl: 'http://test.local', token: options.token, apiKey: options.apiKey, transport: injectTransport(server.app) });
     },

@@ -13,15 +13,6 @@ afterAll(() => server?.close());
 
 const create = (payload: object, headers = admin) => server.app.inject({ method: 'POST', url: '/api/api-keys', headers, payload });
 
-const expectRefusedWithNothingAppended = async (request: () => Promise<{ statusCode: number; json(): any }>, status: number, field?: string) => {
-  const before = await server.eventCount();
-  const response = await request();
-  expect(response.statusCode).toBe(status);
-  if (field) expect(response.json().errors.map((e: { field: string }) => e.field)).toContain(field);
-  expect(await server.eventCount()).toBe(before);
-  return response;
-};
-
 describe('POST /api/api-keys', () => {
   it('creates a service key by default and shows the key this once', async () => {
     const response = await create({ name: 'Warehouse sync' });
@@ -54,7 +45,7 @@ describe('POST /api/api-keys', () => {
     ['a role outside the list', { name: 'x', role: 'root' }, 'role'],
     ['a key of its own choosing', { name: 'x', key: 'esk_mine' }, 'key'],
   ])('refuses %s with 400 and appends nothing', async (_label, payload, field) => {
-    await expectRefusedWithNothingAppended(() => create(payload), 400, field);
+    await server.expectRefusedWithNothingAppended(() => create(payload), 400, field);
   });
 });
 
@@ -123,11 +114,11 @@ describe('DELETE /api/api-keys/:id', () => {
     const refused = await server.app.inject({ url: '/api/users', headers: key.headers });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().code).toBe('invalid_api_key');
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/api-keys/${key.id}`, headers: admin }), 409);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/api-keys/${key.id}`, headers: admin }), 409);
   });
 
   it('answers 404 for an unknown key and 400 for an id that is not a UUID, appending nothing', async () => {
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/api-keys/${randomUUID()}`, headers: admin }), 404);
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: '/api/api-keys/esk_abc', headers: admin }), 400, 'id');
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/api-keys/${randomUUID()}`, headers: admin }), 404);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: '/api/api-keys/esk_abc', headers: admin }), 400, 'id');
   });
 });

@@ -19,15 +19,6 @@ const login = (email: string, password: string, remoteAddress = `10.1.${Math.flo
 
 const uniqueEmail = (label = 'user') => `${label}-${randomUUID()}@test.local`;
 
-const expectRefusedWithNothingAppended = async (request: () => Promise<{ statusCode: number; json(): any }>, status: number, field?: string) => {
-  const before = await server.eventCount();
-  const response = await request();
-  expect(response.statusCode).toBe(status);
-  if (field) expect(response.json().errors.map((e: { field: string }) => e.field)).toContain(field);
-  expect(await server.eventCount()).toBe(before);
-  return response;
-};
-
 describe('POST /api/users/register', () => {
   it('creates a customer account and signs it in: 201 with a working token', async () => {
     const email = uniqueEmail('Ada');
@@ -62,13 +53,13 @@ describe('POST /api/users/register', () => {
     ['a role (nobody picks their own)', { ...valid, roles: ['admin'] }, 'roles'],
     ['an unknown field', { ...valid, nickname: 'v' }, 'nickname'],
   ])('refuses %s with 400 and appends nothing', async (_label, payload, field) => {
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'POST', url: '/api/users/register', payload }), 400, field);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'POST', url: '/api/users/register', payload }), 400, field);
   });
 
   it('refuses an email that is taken, whatever its letter case: 409', async () => {
     const email = uniqueEmail('taken');
     await server.registerCustomer({ email });
-    const response = await expectRefusedWithNothingAppended(
+    const response = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'POST', url: '/api/users/register', payload: { ...valid, email: email.toUpperCase() } }),
       409,
     );
@@ -180,7 +171,7 @@ describe('GET and PUT /api/users/profile', () => {
   it('refuses a stale If-Match with 412 and appends nothing', async () => {
     const user = await server.registerCustomer();
     await server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: user.headers, payload: { name: 'Second' } });
-    const response = await expectRefusedWithNothingAppended(
+    const response = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: { ...user.headers, 'if-match': '"1"' }, payload: { name: 'Third' } }),
       412,
     );
@@ -200,7 +191,7 @@ describe('GET and PUT /api/users/profile', () => {
   it('refuses an email another account holds: 409, nothing appended, own email kept', async () => {
     const holder = await server.registerCustomer();
     const user = await server.registerCustomer();
-    const response = await expectRefusedWithNothingAppended(
+    const response = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: user.headers, payload: { email: holder.email.toUpperCase() } }),
       409,
     );
@@ -226,12 +217,12 @@ describe('GET and PUT /api/users/profile', () => {
     ['an id', { id: randomUUID() }, 'id'],
   ])('refuses %s with 400 and appends nothing', async (_label, payload, field) => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: user.headers, payload }), 400, field);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: user.headers, payload }), 400, field);
   });
 
   it('needs a token: 401', async () => {
     expect((await server.app.inject({ url: '/api/users/profile' })).statusCode).toBe(401);
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/profile', payload: { name: 'x' } }), 401);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/profile', payload: { name: 'x' } }), 401);
   });
 });
 
@@ -259,7 +250,7 @@ describe('PUT /api/users/password', () => {
 
   it('refuses a wrong current password with 400 on that field, and appends nothing', async () => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () =>
         server.app.inject({
           method: 'PUT',
@@ -286,7 +277,7 @@ describe('PUT /api/users/password', () => {
     ['no current password', { newPassword: 'a brand new passphrase' }, 'currentPassword'],
   ])('refuses %s with 400 and appends nothing', async (_label, payload, field) => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/password', headers: user.headers, payload }), 400, field);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'PUT', url: '/api/users/password', headers: user.headers, payload }), 400, field);
   });
 });
 
@@ -326,7 +317,7 @@ describe('administration', () => {
   it('answers 404 for an unknown account, and appends nothing changing it', async () => {
     const id = randomUUID();
     expect((await server.app.inject({ url: `/api/users/${id}`, headers: admin })).statusCode).toBe(404);
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'POST', url: `/api/users/${id}/roles`, headers: admin, payload: { role: 'operator' } }),
       404,
     );
@@ -356,12 +347,12 @@ describe('administration', () => {
   });
 
   it('refuses an admin revoking their own admin role or disabling themselves: 409, nothing appended', async () => {
-    const revoke = await expectRefusedWithNothingAppended(
+    const revoke = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'DELETE', url: `/api/users/${adminId}/roles/admin`, headers: admin }),
       409,
     );
     expect(revoke.json().detail).toBe('You cannot revoke your own admin role');
-    const disable = await expectRefusedWithNothingAppended(
+    const disable = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'POST', url: `/api/users/${adminId}/disable`, headers: admin }),
       409,
     );
@@ -376,7 +367,7 @@ describe('administration', () => {
     const refused = await server.app.inject({ url: '/api/users/profile', headers: user.headers });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().code).toBe('account_disabled');
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'PUT', url: '/api/users/profile', headers: user.headers, payload: { name: 'Sneaky' } }),
       401,
     );
@@ -390,7 +381,7 @@ describe('administration', () => {
 
   it('honours If-Match on admin changes', async () => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'POST', url: `/api/users/${user.id}/disable`, headers: { ...admin, 'if-match': '"7"' } }),
       412,
     );
@@ -402,7 +393,7 @@ describe('administration', () => {
     ['an extra field', { role: 'operator', reason: 'because' }, 'reason'],
   ])('refuses granting %s with 400 and appends nothing', async (_label, payload, field) => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'POST', url: `/api/users/${user.id}/roles`, headers: admin, payload }),
       400,
       field,
@@ -411,7 +402,7 @@ describe('administration', () => {
 
   it('refuses revoking a role outside the list with 400', async () => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/users/${user.id}/roles/root`, headers: admin }), 400, 'role');
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method: 'DELETE', url: `/api/users/${user.id}/roles/root`, headers: admin }), 400, 'role');
   });
 });
 
@@ -427,7 +418,7 @@ describe('bad input on the remaining routes', () => {
   ] as const)('refuses %s with 400 and appends nothing', async (_label, method, url, payload, field) => {
     const user = await server.registerCustomer();
     const headers = url.includes('/disable') || url.includes('/enable') ? admin : user.headers;
-    await expectRefusedWithNothingAppended(() => server.app.inject({ method, url, headers, ...(payload ? { payload } : {}) }), 400, field);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ method, url, headers, ...(payload ? { payload } : {}) }), 400, field);
     expect((await server.app.inject({ url: '/api/users/profile', headers: user.headers })).statusCode).toBe(200);
   });
 });
@@ -458,7 +449,7 @@ describe('who may call what', () => {
 
   it.each(cases)('%s refuses %s with %i and appends nothing', async (_operation, caller, status, request) => {
     const headers = await callers[caller]();
-    await expectRefusedWithNothingAppended(() => server.app.inject({ ...request(target()), headers }), status);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject({ ...request(target()), headers }), status);
   });
 
   const selfService: [string, { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; url: string; payload?: object }][] = [
@@ -469,9 +460,9 @@ describe('who may call what', () => {
     ['users.listAddresses', { method: 'GET', url: '/api/users/addresses' }],
   ];
   it.each(selfService)('%s needs a signed-in user: 401 without, 403 for an API key (it has no account)', async (_operation, request) => {
-    await expectRefusedWithNothingAppended(() => server.app.inject(request), 401);
+    await server.expectRefusedWithNothingAppended(() => server.app.inject(request), 401);
     const key = await server.createApiKey('service');
-    const refused = await expectRefusedWithNothingAppended(() => server.app.inject({ ...request, headers: key.headers }), 403);
+    const refused = await server.expectRefusedWithNothingAppended(() => server.app.inject({ ...request, headers: key.headers }), 403);
     expect(refused.json().detail).toMatch(/API key has no account/);
   });
 

@@ -17,15 +17,6 @@ const add = (user: TestUser, payload: object, headers: Record<string, string> = 
   server.app.inject({ method: 'POST', url: '/api/users/addresses', headers: { ...user.headers, ...headers }, payload });
 const book = async (user: TestUser) => (await server.app.inject({ url: '/api/users/addresses', headers: user.headers })).json();
 
-const expectRefusedWithNothingAppended = async (request: () => Promise<{ statusCode: number; json(): any }>, status: number, field?: string) => {
-  const before = await server.eventCount();
-  const response = await request();
-  expect(response.statusCode).toBe(status);
-  if (field) expect(response.json().errors.map((e: { field: string }) => e.field)).toContain(field);
-  expect(await server.eventCount()).toBe(before);
-  return response;
-};
-
 describe('POST /api/users/addresses', () => {
   it('adds the first address as the default: 201 with Location and the account’s version as ETag', async () => {
     const user = await server.registerCustomer();
@@ -52,7 +43,7 @@ describe('POST /api/users/addresses', () => {
   it('refuses a stale If-Match with 412', async () => {
     const user = await server.registerCustomer();
     await add(user, home);
-    await expectRefusedWithNothingAppended(() => add(user, work, { 'if-match': '"1"' }), 412);
+    await server.expectRefusedWithNothingAppended(() => add(user, work, { 'if-match': '"1"' }), 412);
   });
 
   it.each([
@@ -65,13 +56,13 @@ describe('POST /api/users/addresses', () => {
     ['an unknown field', { ...home, instructions: 'leave by the door' }, 'instructions'],
   ])('refuses %s with 400 and appends nothing', async (_label, payload, field) => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(() => add(user, payload), 400, field);
+    await server.expectRefusedWithNothingAppended(() => add(user, payload), 400, field);
   });
 
   it('refuses a 21st address with 409', async () => {
     const user = await server.registerCustomer();
     for (let i = 0; i < 20; i++) expect((await add(user, { ...home, line1: `${i} Long Street` })).statusCode).toBe(201);
-    const response = await expectRefusedWithNothingAppended(() => add(user, home), 409);
+    const response = await server.expectRefusedWithNothingAppended(() => add(user, home), 409);
     expect(response.json().detail).toMatch(/at most 20/);
   });
 });
@@ -97,7 +88,7 @@ describe('PUT /api/users/addresses/:id', () => {
   it('refuses to un-default the default address: 409', async () => {
     const user = await server.registerCustomer();
     const first = (await add(user, home)).json();
-    const response = await expectRefusedWithNothingAppended(
+    const response = await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'PUT', url: `/api/users/addresses/${first.id}`, headers: user.headers, payload: { isDefault: false } }),
       409,
     );
@@ -109,7 +100,7 @@ describe('PUT /api/users/addresses/:id', () => {
     const stranger = await server.registerCustomer();
     const theirs = (await add(owner, home)).json();
     for (const id of [theirs.id, randomUUID()]) {
-      const response = await expectRefusedWithNothingAppended(
+      const response = await server.expectRefusedWithNothingAppended(
         () => server.app.inject({ method: 'PUT', url: `/api/users/addresses/${id}`, headers: stranger.headers, payload: { city: 'Elsewhere' } }),
         404,
       );
@@ -124,7 +115,7 @@ describe('PUT /api/users/addresses/:id', () => {
     ['a numeric city', randomUUID(), { city: 42 }, 'city'],
   ])('refuses %s with 400 and appends nothing', async (_label, id, payload, field) => {
     const user = await server.registerCustomer();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'PUT', url: `/api/users/addresses/${id}`, headers: user.headers, payload }),
       400,
       field,
@@ -153,7 +144,7 @@ describe('DELETE /api/users/addresses/:id', () => {
     const owner = await server.registerCustomer();
     const stranger = await server.registerCustomer();
     const theirs = (await add(owner, home)).json();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'DELETE', url: `/api/users/addresses/${theirs.id}`, headers: stranger.headers }),
       404,
     );
@@ -163,7 +154,7 @@ describe('DELETE /api/users/addresses/:id', () => {
   it('refuses a body with 400', async () => {
     const user = await server.registerCustomer();
     const address = (await add(user, home)).json();
-    await expectRefusedWithNothingAppended(
+    await server.expectRefusedWithNothingAppended(
       () => server.app.inject({ method: 'DELETE', url: `/api/users/addresses/${address.id}`, headers: user.headers, payload: { reason: 'moved' } }),
       400,
     );
