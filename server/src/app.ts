@@ -11,7 +11,7 @@ import { idempotencyStore } from './infra/http/idempotency.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
 import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
-import { NotFoundError, HttpProblem } from './infra/http/problems.js';
+import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
@@ -43,7 +43,6 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false } },
   });
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
@@ -101,4 +100,3 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   return app;
 };
 
-export { NotFoundError };

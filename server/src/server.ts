@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { projections } from '@event-driven-io/emmett';
 import { buildApp } from './app.js';
 import { createTokenService, loadSigningSecret } from './infra/auth/tokens.js';
@@ -14,7 +15,6 @@ import { ensureAdmin } from './modules/users/accounts.js';
 import { addressBookProjection } from './modules/users/address-book.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
 import { userAccountsProjection } from './modules/users/projections.js';
-import pg from 'pg';
 
 export type RunningServer = {
   app: FastifyInstance;
