@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { batcher } from '../database/batcher.js';
 import type { Pool } from '../database/pool.js';
 import { HttpProblem } from './problems.js';
 
@@ -18,16 +19,52 @@ export const requestFingerprint = (operationId: string, input: unknown) =>
  * retrying after a lost response gets that answer again instead of doing the work twice.
  * Failures are forgotten, because a failed command appended nothing and may be retried.
  */
+type Claim = { principal: string; key: string; operationId: string; fingerprint: string };
+type Completion = { principal: string; key: string; response: StoredResponse };
+
 export const idempotencyStore = (pool: Pool) => {
-  const begin = async (principal: string, key: string, operationId: string, fingerprint: string, attempt = 1): Promise<IdempotencyStart> => {
-    // The common case, a key never seen: one named INSERT, parsed and planned once per connection.
-    const claimed = await pool.query({
+  /**
+   * Claims many keys in one statement (see batcher). A key twice in one batch is claimed by its
+   * first request only; the other sees a conflict, as it would one statement later.
+   */
+  const claim = batcher(async (claims: Claim[]): Promise<boolean[]> => {
+    const firstOf = new Map<string, number>();
+    claims.forEach((c, index) => firstOf.has(`${c.principal}\u0000${c.key}`) || firstOf.set(`${c.principal}\u0000${c.key}`, index));
+    const unique = [...firstOf.values()].map((index) => claims[index]!);
+    const { rows } = await pool.query<{ principal: string; key: string }>({
       name: 'idempotency-claim',
       text: `INSERT INTO idempotency_keys (principal, key, operation_id, request_hash, state)
-             VALUES ($1, $2, $3, $4, 'in_progress') ON CONFLICT (principal, key) DO NOTHING`,
-      values: [principal, key, operationId, fingerprint],
+             SELECT principal, key, operation_id, request_hash, 'in_progress'
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(principal, key, operation_id, request_hash)
+             ON CONFLICT (principal, key) DO NOTHING
+             RETURNING principal, key`,
+      values: [unique.map((c) => c.principal), unique.map((c) => c.key), unique.map((c) => c.operationId), unique.map((c) => c.fingerprint)],
     });
-    if (claimed.rowCount === 1) return { kind: 'new' };
+    const claimed = new Set(rows.map((row) => `${row.principal}\u0000${row.key}`));
+    return claims.map((c, index) => firstOf.get(`${c.principal}\u0000${c.key}`) === index && claimed.has(`${c.principal}\u0000${c.key}`));
+  });
+
+  const complete = batcher(async (completions: Completion[]): Promise<void[]> => {
+    await pool.query({
+      name: 'idempotency-complete',
+      text: `UPDATE idempotency_keys AS k
+                SET state = 'completed', status = c.status, headers = c.headers::jsonb, body = c.body
+               FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS c(principal, key, status, headers, body)
+              WHERE k.principal = c.principal AND k.key = c.key`,
+      values: [
+        completions.map((c) => c.principal),
+        completions.map((c) => c.key),
+        completions.map((c) => c.response.status),
+        completions.map((c) => JSON.stringify(c.response.headers)),
+        completions.map((c) => c.response.body),
+      ],
+    });
+    return completions.map(() => undefined);
+  });
+
+  const begin = async (principal: string, key: string, operationId: string, fingerprint: string, attempt = 1): Promise<IdempotencyStart> => {
+    // The common case, a key never seen: claimed in the batch's one INSERT.
+    if (await claim({ principal, key, operationId, fingerprint })) return { kind: 'new' };
 
     // A retry, a race, or an old key. A row that has outlived its use is dropped and claimed afresh.
     const expired = await pool.query(
@@ -70,11 +107,7 @@ export const idempotencyStore = (pool: Pool) => {
     begin: (principal: string, key: string, operationId: string, fingerprint: string) => begin(principal, key, operationId, fingerprint),
 
     async complete(principal: string, key: string, response: StoredResponse) {
-      await pool.query({
-        name: 'idempotency-complete',
-        text: `UPDATE idempotency_keys SET state = 'completed', status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2`,
-        values: [principal, key, response.status, JSON.stringify(response.headers), response.body],
-      });
+      await complete({ principal, key, response });
     },
 
     async abandon(principal: string, key: string) {

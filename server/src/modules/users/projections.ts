@@ -1,6 +1,7 @@
 import type { ReadEvent } from '@event-driven-io/emmett';
 import { postgreSQLProjection, type PostgresReadEventMetadata } from '@event-driven-io/emmett-postgresql';
 import type { Role, UserView } from '@eventshop/sdk/contract';
+import { batcher } from '../../infra/database/batcher.js';
 import type { Pool } from '../../infra/database/pool.js';
 import { decodeCursor, encodeCursor } from '../../infra/http/cursor.js';
 import { RequestValidationError } from '../../infra/http/problems.js';
@@ -144,19 +145,19 @@ export const accountQueries = (pool: Pool) => ({
   },
 
   /**
-   * What the auth guard checks on every request: one primary-key read, uncached, so disabling,
-   * a password change or a revoked role takes effect on the very next request.
+   * What the auth guard checks on every request: a primary-key read, uncached, so disabling,
+   * a password change or a revoked role takes effect on the very next request. Requests that
+   * arrive together share one statement (see batcher).
    */
-  async access(id: string): Promise<UserAccess | undefined> {
-    // Named, so each connection parses and plans it once: it runs on every authenticated request.
-    const { rows } = await pool.query<Pick<AccountRow, 'status' | 'roles' | 'token_generation'>>({
+  access: batcher(async (ids: string[]): Promise<(UserAccess | undefined)[]> => {
+    const { rows } = await pool.query<Pick<AccountRow, 'id' | 'status' | 'roles' | 'token_generation'>>({
       name: 'user-access',
-      text: 'SELECT status, roles, token_generation FROM user_accounts WHERE id = $1',
-      values: [id],
+      text: 'SELECT id, status, roles, token_generation FROM user_accounts WHERE id = ANY($1::uuid[])',
+      values: [[...new Set(ids)]],
     });
-    const row = rows[0];
-    return row && { status: row.status, roles: row.roles, tokenGeneration: Number(row.token_generation) };
-  },
+    const byId = new Map(rows.map((row) => [row.id, { status: row.status, roles: row.roles, tokenGeneration: Number(row.token_generation) }]));
+    return ids.map((id) => byId.get(id));
+  }),
 
   /** Oldest first, keyset-paginated on (created_at, id): stable while accounts are added. */
   async list(filter: { role?: Role; status?: UserView['status']; limit?: number; cursor?: string }) {

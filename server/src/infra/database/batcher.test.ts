@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { batcher } from './batcher.js';
+
+describe('batcher', () => {
+  it('runs calls made in the same turn as one batch, each caller getting its own result', async () => {
+    const batches: number[][] = [];
+    const double = batcher(async (inputs: number[]) => {
+      batches.push(inputs);
+      return inputs.map((n) => n * 2);
+    });
+    const results = await Promise.all([double(1), double(2), double(3)]);
+    expect(results).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('starts a new batch for calls made after the previous one was sent', async () => {
+    const batches: number[][] = [];
+    const echo = batcher(async (inputs: number[]) => {
+      batches.push(inputs);
+      return inputs;
+    });
+    await echo(1);
+    await Promise.all([echo(2), echo(3)]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
+  it('sends a full batch at once and the rest in the next', async () => {
+    const batches: number[][] = [];
+    const echo = batcher(async (inputs: number[]) => {
+      batches.push(inputs);
+      return inputs;
+    }, 2);
+    expect(await Promise.all([echo(1), echo(2), echo(3)])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it('fails every caller of a batch whose statement failed, and only those', async () => {
+    let calls = 0;
+    const flaky = batcher(async (inputs: number[]) => {
+      calls += 1;
+      if (calls === 1) throw new Error('connection lost');
+      return inputs;
+    });
+    const first = await Promise.allSettled([flaky(1), flaky(2)]);
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await flaky(3)).toBe(3);
+  });
+});
