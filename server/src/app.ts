@@ -33,6 +33,9 @@ export type AppDependencies = {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const DOCS_LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="32"><text x="0" y="24" font-family="sans-serif" font-size="24" font-weight="700" fill="#ffffff">eventshop</text></svg>';
+
 /** Builds the whole HTTP application without listening, so tests drive it with `inject`. */
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const app = Fastify({
@@ -93,7 +96,14 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    theme: { title: 'eventshop API reference' },
+    logo: { type: 'image/svg+xml', content: Buffer.from(DOCS_LOGO), href: '/docs' },
+    // Never send the document to a third-party validator from a reader's browser.
+    validatorUrl: false,
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency: idempotencyStore(deps.pool) });
