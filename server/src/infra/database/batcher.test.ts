@@ -24,7 +24,26 @@ describe('batcher', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 
-  it('sends a full batch at once and the rest in the next', async () => {
+  it('holds calls made while a batch is in flight and sends them together when it returns', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const echo = batcher(async (inputs: number[]) => {
+      batches.push(inputs);
+      if (batches.length === 1) await gate;
+      return inputs;
+    });
+    const first = echo(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [echo(2), echo(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
+  it('sends at most a full batch at a time', async () => {
     const batches: number[][] = [];
     const echo = batcher(async (inputs: number[]) => {
       batches.push(inputs);

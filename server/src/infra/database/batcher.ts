@@ -11,23 +11,30 @@
 export const batcher = <Input, Output>(run: (inputs: Input[]) => Promise<Output[]>, maxBatch = 200) => {
   type Waiter = { input: Input; resolve: (output: Output) => void; reject: (error: unknown) => void };
   let pending: Waiter[] = [];
+  // Group commit: one statement in flight at a time. Calls arriving meanwhile wait for it and go
+  // together next, so batches grow with load while a lone call still goes out at once.
+  let inFlight = false;
 
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
+  const flush = async (): Promise<void> => {
+    if (inFlight || pending.length === 0) return;
+    const batch = pending.slice(0, maxBatch);
+    pending = pending.slice(batch.length);
+    inFlight = true;
     try {
       const outputs = await run(batch.map((waiter) => waiter.input));
       batch.forEach((waiter, index) => waiter.resolve(outputs[index]!));
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);
+    } finally {
+      inFlight = false;
+      if (pending.length > 0) void flush();
     }
   };
 
   return (input: Input): Promise<Output> =>
     new Promise<Output>((resolve, reject) => {
       pending.push({ input, resolve, reject });
-      if (pending.length === 1) setImmediate(() => void flush());
-      else if (pending.length >= maxBatch) void flush();
+      // The first call of a turn schedules the send; the rest of that turn joins it.
+      if (pending.length === 1 && !inFlight) setImmediate(() => void flush());
     });
 };
