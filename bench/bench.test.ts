@@ -5,7 +5,7 @@ import { createTestDatabase } from '../test/database.js';
 import { generateProduct, generateQueries } from './catalog-data.js';
 import { benchCommands } from './commands.js';
 import { dispatch } from './dispatch.js';
-import { percentile, runClosedLoop } from './load.js';
+import { combineRuns, percentile, runClosedLoop } from './load.js';
 import { benchSearch } from './search.js';
 
 // Behaviour only: the benches run in a tiny mode and must return well-formed figures.
@@ -24,13 +24,15 @@ const countProducts = async (databaseUrl: string) => {
 };
 
 describe('commands bench', () => {
-  it('runs both paths at each concurrency and reports rates, latencies and their ratio', { timeout: 120_000 }, async () => {
+  it('runs both paths at each concurrency, in alternating rounds against a server process, and reports rates, latencies and their ratio', { timeout: 120_000 }, async () => {
     const databaseUrl = await createTestDatabase();
     const counts: Record<number, number> = { 1: 3, 16: 16 };
     const result = await benchCommands({
       databaseUrl,
       concurrencies: [1, 16],
       countFor: (concurrency) => counts[concurrency]!,
+      rounds: 2,
+      placement: 'process',
       warmup: 2,
       maxSecondsPerRun: 60,
       seed: 7,
@@ -46,7 +48,13 @@ describe('commands bench', () => {
         expect(run.latency.p99Ms).toBeGreaterThanOrEqual(run.latency.p50Ms);
       }
       expect(row.ratio).toBeCloseTo(row.http.opsPerSec / row.inProcess.opsPerSec, 10);
+      expect(row.roundRatios).toHaveLength(2);
+      // The server ran in its own process: its CPU is read from /proc, this process's is the clients'.
+      expect(row.http.serverCpuMsPerOp).toBeGreaterThanOrEqual(0);
+      expect(row.http.clientCpuMsPerOp).toBeGreaterThan(0);
+      expect(row.inProcess.clientCpuMsPerOp).toBeUndefined();
     }
+    expect(result.placement).toBe('process');
     const sixteen = result.rows[1]!;
     expect(result.target).toEqual({ concurrency: 16, minimumRatio: 0.7, ratio: sixteen.ratio, met: sixteen.ratio >= 0.7 });
     // Both paths really created products: warm-up (16 over HTTP so each client connects, 2 in-process) plus each row twice.
@@ -134,6 +142,24 @@ describe('closed-loop runner', () => {
     expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(result).toMatchObject({ attempted: 10, completed: 9, failed: 1, firstError: 'Error: boom' });
     expect(Number.isNaN(result.samplesMs[4])).toBe(true);
+  });
+
+  it('combines rounds as one run: counts and times add up, percentiles over every sample', async () => {
+    const first = await runClosedLoop({ concurrency: 2, total: 4, operation: async () => {} });
+    const second = await runClosedLoop({
+      concurrency: 1,
+      total: 3,
+      operation: async (index) => {
+        if (index === 1) throw new Error('second round failed');
+      },
+    });
+    const combined = combineRuns([first, second]);
+    expect(combined).toMatchObject({ attempted: 7, completed: 6, failed: 1, firstError: 'Error: second round failed' });
+    expect(combined.elapsedMs).toBeCloseTo(first.elapsedMs + second.elapsedMs, 10);
+    expect(combined.opsPerSec).toBeCloseTo((6 / combined.elapsedMs) * 1000, 10);
+    expect(combined.samplesMs).toHaveLength(7);
+    expect(combined.latency.maxMs).toBe(Math.max(first.latency.maxMs, second.latency.maxMs));
+    expect(() => combineRuns([])).toThrow(RangeError);
   });
 
   it('takes nearest-rank percentiles', () => {

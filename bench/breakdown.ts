@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { undiciTransport, type Transport } from '@eventshop/sdk';
 import type { Pool } from '../server/src/infra/database/pool.js';
 import { idempotencyStore, requestFingerprint } from '../server/src/infra/http/idempotency.js';
 import type { GeneratedProduct } from './catalog-data.js';
-import type { InProcessCatalog } from './fixture.js';
+import { processCpuMs, type InProcessCatalog } from './fixture.js';
 import { percentile } from './load.js';
 
 /**
@@ -83,33 +82,24 @@ export const measureCommitLatency = async (databaseUrl: string, samples = 200): 
   }
 };
 
-/** Linux reports process CPU in clock ticks of 1/100 s on every common configuration (getconf CLK_TCK). */
-const TICK_MS = 10;
-
 /**
  * CPU time used so far by each PostgreSQL process (backends and background workers), read from
  * /proc. Only for a PostgreSQL on this machine (the embedded one); undefined when /proc has no
  * such process, as for a remote server.
  */
-export const postgresCpuTicks = async (pool: Pool): Promise<Map<number, number> | undefined> => {
+export const postgresCpuTimes = async (pool: Pool): Promise<Map<number, number> | undefined> => {
   const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
-  const ticks = new Map<number, number>();
+  const times = new Map<number, number>();
   for (const { pid } of rows) {
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // Gone already, or not on this machine.
-    }
+    const ms = processCpuMs(pid);
+    if (ms !== undefined) times.set(pid, ms);
   }
-  return ticks.size > 0 ? ticks : undefined;
+  return times.size > 0 ? times : undefined;
 };
 
 /** CPU the PostgreSQL processes spent between two readings; a process that exited meanwhile is missed. */
 export const postgresCpuMsBetween = (before: Map<number, number>, after: Map<number, number>): number => {
-  let ticks = 0;
-  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
-  return ticks * TICK_MS;
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
 };

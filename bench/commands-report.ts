@@ -6,8 +6,7 @@ export const PATH_DESCRIPTIONS = {
     'HTTP+SDK: client.products.create() per simulated client (own undici keep-alive pool, zod input check, JSON) -> ' +
     'loopback TCP -> Fastify (routing, JSON body parse, bearer token check: JWT verify plus, since 67eeb7d, one account ' +
     'SELECT; role check, contract input parse, Idempotency-Key begin/complete in idempotency_keys, output parse, ' +
-    'ETag/Location) -> the products.create handler. ' +
-    'Clients and server share this Node process.',
+    'ETag/Location) -> the products.create handler.',
   inProcess:
     'in-process: the products.create handler called directly: decide + append to a new stream (Emmett, ' +
     'STREAM_DOES_NOT_EXIST) with the inline catalog projection in the same transaction, then read the ' +
@@ -17,6 +16,14 @@ export const PATH_DESCRIPTIONS = {
   inProcessWithIdempotency:
     "in-proc + idem rows (diagnostic): as in-process, wrapped in the route's idempotency_keys begin/complete statements.",
 } as const;
+
+const PLACEMENTS = {
+  process:
+    'server: its own process, started as `npm start` starts it (LOG_LEVEL=warn); this process runs only the SDK clients, as partner apps would',
+  shared: 'server: inside this process, so the SDK clients and the server share one event loop',
+} as const;
+
+const optionalMs = (ms: number | undefined) => (ms === undefined ? '-' : formatMs(ms));
 
 export const printCommands = (result: CommandsResult, log: Log) => {
   const breakdown = result.commitLatency !== undefined;
@@ -29,8 +36,9 @@ export const printCommands = (result: CommandsResult, log: Log) => {
     formatRate(run.opsPerSec),
     formatMs(run.latency.p50Ms),
     formatMs(run.latency.p99Ms),
-    formatMs(run.cpuMsPerOp),
-    `${(run.cpuShare * 100).toFixed(0)}%`,
+    optionalMs(run.serverCpuMsPerOp),
+    run.serverCpuMsPerOp === undefined ? '-' : `${((run.serverCpuMsPerOp * run.opsPerSec) / 10).toFixed(0)}%`,
+    optionalMs(run.clientCpuMsPerOp),
     ...(breakdown
       ? [
           run.writeTransactionsPerOp === undefined ? '-' : run.writeTransactionsPerOp.toFixed(2),
@@ -39,9 +47,10 @@ export const printCommands = (result: CommandsResult, log: Log) => {
       : []),
   ];
   log('');
-  log('product-create commands (products.create), one server, one database:');
+  log(`product-create commands (products.create), one server, one database, ${result.rounds} alternating rounds per row;`);
+  log(PLACEMENTS[result.placement]);
   for (const line of table(
-    ['clients', 'path', 'ops', 'failed', 'seconds', 'ops/s', 'p50 ms', 'p99 ms', 'node CPU ms/op', 'node CPU', ...(breakdown ? ['commits/op', 'pg CPU ms/op'] : [])],
+    ['clients', 'path', 'ops', 'failed', 'seconds', 'ops/s', 'p50 ms', 'p99 ms', 'server CPU ms/op', 'server CPU', 'clients CPU ms/op', ...(breakdown ? ['commits/op', 'pg CPU ms/op'] : [])],
     result.rows.flatMap((row) => [
       runRow('HTTP+SDK', row.http),
       runRow('in-process', row.inProcess),
@@ -59,8 +68,14 @@ export const printCommands = (result: CommandsResult, log: Log) => {
   log('');
   log('HTTP+SDK rate as a share of the in-process rate:');
   for (const line of table(
-    ['clients', 'HTTP+SDK ops/s', 'in-process ops/s', 'ratio'],
-    result.rows.map((row) => [String(row.concurrency), formatRate(row.http.opsPerSec), formatRate(row.inProcess.opsPerSec), formatRatio(row.ratio)]),
+    ['clients', 'HTTP+SDK ops/s', 'in-process ops/s', 'ratio', 'ratio by round'],
+    result.rows.map((row) => [
+      String(row.concurrency),
+      formatRate(row.http.opsPerSec),
+      formatRate(row.inProcess.opsPerSec),
+      formatRatio(row.ratio),
+      row.roundRatios.map((ratio) => formatRatio(ratio)).join(' '),
+    ]),
   ))
     log(`  ${line}`);
   log('');
@@ -86,7 +101,8 @@ export const printCommands = (result: CommandsResult, log: Log) => {
     log(`  ${PATH_DESCRIPTIONS.inProcessWithIdempotency}`);
   }
   log('  ops/s = completed creates / wall-clock seconds of the run; latency = one call, as its caller waits for it;');
-  log('  node CPU = CPU time of this process (clients, server, pg driver) per create, and as a share of one core.');
+  log('  server CPU = CPU time of the Node process that ran eventshop (the server process, or this one) per create, and as a share of one core;');
+  log('  clients CPU = this process, when it ran only the SDK clients; with --server=shared it is inside server CPU.');
   if (breakdown) {
     log('  commits/op = write transactions per create (growth of the transaction id counter over the run);');
     log('  pg CPU = CPU time of the PostgreSQL processes per create, from /proc (local PostgreSQL only; 10 ms ticks).');

@@ -84,6 +84,37 @@ export const runClosedLoop = async (options: LoadOptions): Promise<LoadResult> =
   };
 };
 
+/**
+ * One result from several runs at the same concurrency (the rounds of one path), as if they were
+ * one run: counts and times add up, rates and percentiles come from the totals and all samples.
+ */
+export const combineRuns = (runs: LoadResult[]): LoadResult => {
+  if (runs.length === 0) throw new RangeError('combineRuns needs at least one run');
+  const sum = (pick: (run: LoadResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const completed = sum((run) => run.completed);
+  const elapsedMs = sum((run) => run.elapsedMs);
+  const cpuMs = sum((run) => (run.completed > 0 ? run.cpuMsPerOp * run.completed : 0));
+  const samplesMs = new Float64Array(sum((run) => run.samplesMs.length));
+  let offset = 0;
+  for (const run of runs) {
+    samplesMs.set(run.samplesMs, offset);
+    offset += run.samplesMs.length;
+  }
+  return {
+    concurrency: runs[0]!.concurrency,
+    attempted: sum((run) => run.attempted),
+    completed,
+    failed: sum((run) => run.failed),
+    elapsedMs,
+    opsPerSec: elapsedMs > 0 ? (completed / elapsedMs) * 1000 : 0,
+    latency: summarize(samplesMs),
+    cpuMsPerOp: completed > 0 ? cpuMs / completed : Number.NaN,
+    cpuShare: elapsedMs > 0 ? sum((run) => run.cpuShare * run.elapsedMs) / elapsedMs : 0,
+    samplesMs,
+    firstError: runs.find((run) => run.firstError !== undefined)?.firstError,
+  };
+};
+
 /** Exact nearest-rank percentiles over the successful samples (at most a few hundred thousand, so sorting is cheap). */
 export const summarize = (samplesMs: Float64Array): LatencySummary => {
   const sorted = samplesMs.filter((value) => !Number.isNaN(value)).sort();

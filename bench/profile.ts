@@ -32,7 +32,7 @@ export const profileBench: Bench = {
     const out = typeof flags.out === 'string' ? flags.out : undefined;
 
     return async ({ databaseUrl, log }) => {
-      const server = await startBenchServer(databaseUrl);
+      const server = await startBenchServer(databaseUrl, 'shared');
       const inProcess = await startInProcessCatalog(databaseUrl);
       try {
         const clients = Array.from({ length: concurrency }, () => server.client(server.adminToken));

@@ -54,7 +54,7 @@ export type SearchResult = {
  * times catalog search through SDK -> HTTP with plain, price-filtered and second-page queries.
  */
 export const benchSearch = async (options: SearchOptions): Promise<SearchResult> => {
-  const server = await startBenchServer(options.databaseUrl);
+  const server = await startBenchServer(options.databaseUrl, 'shared');
   const inProcess = await startInProcessCatalog(options.databaseUrl).catch(async (error: unknown) => {
     await server.close();
     throw error;
