@@ -44,6 +44,27 @@ describe('idempotency keys claimed together', () => {
     expect(second).toEqual({ kind: 'replay', response: { status: 201, headers: { etag: '"1"' }, body: '{"n":2}' } });
   });
 
+  it('writes the claims and answers waiting together in one statement, and a retry riding with the answer gets it', async () => {
+    await store.begin('user-4', 'ride-key-0001', 'products.create', 'body');
+    const statements: string[] = [];
+    const counting = Object.create(pool) as Pool;
+    counting.query = ((config: { name?: string } | string, ...rest: unknown[]) => {
+      statements.push(typeof config === 'string' ? config : (config.name ?? 'unnamed'));
+      return (pool.query as (...args: unknown[]) => unknown)(config, ...rest);
+    }) as Pool['query'];
+    const together = idempotencyStore(counting);
+    const [, fresh, retry] = await Promise.all([
+      together.complete('user-4', 'ride-key-0001', { status: 201, headers: {}, body: '{"first":true}' }),
+      outcome(together.begin('user-4', 'ride-key-0002', 'products.create', 'body')),
+      together.begin('user-4', 'ride-key-0001', 'products.create', 'body'),
+    ]);
+    expect(fresh).toBe('new');
+    // The retry's claim met the existing row; it read the answer once the shared statement had committed.
+    expect(retry).toEqual({ kind: 'replay', response: { status: 201, headers: {}, body: '{"first":true}' } });
+    expect(statements[0]).toBe('idempotency-write');
+    expect(statements.filter((name) => name === 'idempotency-write')).toHaveLength(1);
+  });
+
   it('refuses a key reused for a different body', async () => {
     await store.begin('user-3', 'reused-key-0001', 'products.create', 'body-a');
     expect(await outcome(store.begin('user-3', 'reused-key-0001', 'products.create', 'body-b'))).toBe('idempotency_key_reused');

@@ -21,37 +21,40 @@ export const requestFingerprint = (operationId: string, input: unknown) =>
  */
 type Claim = { principal: string; key: string; operationId: string; fingerprint: string };
 type Completion = { principal: string; key: string; response: StoredResponse };
+const keyOf = ({ principal, key }: { principal: string; key: string }) => `${principal}\u0000${key}`;
 
 export const idempotencyStore = (pool: Pool) => {
   /**
-   * Claims many keys in one statement (see batcher). A key twice in one batch is claimed by its
-   * first request only; the other sees a conflict, as it would one statement later.
+   * The writes waiting at one moment, claims and stored answers alike, go to PostgreSQL as one
+   * statement and one commit (see batcher): under load that halves the bookkeeping's round trips
+   * and commits per command. A key twice among the claims is claimed by its first request only;
+   * the other sees a conflict, as it would one statement later. A retry's claim that rides with
+   * its key's answer meets the existing row, so it conflicts and reads the answer afterwards.
    */
-  const claim = batcher(async (claims: Claim[]): Promise<boolean[]> => {
+  const write = batcher(async (writes: (Claim | Completion)[]): Promise<boolean[]> => {
+    const claims = writes.flatMap((each, index) => ('fingerprint' in each ? [{ ...each, index }] : []));
+    const completions = writes.flatMap((each) => ('response' in each ? [each] : []));
     const firstOf = new Map<string, number>();
-    claims.forEach((c, index) => firstOf.has(`${c.principal}\u0000${c.key}`) || firstOf.set(`${c.principal}\u0000${c.key}`, index));
-    const unique = [...firstOf.values()].map((index) => claims[index]!);
+    for (const c of claims) if (!firstOf.has(keyOf(c))) firstOf.set(keyOf(c), c.index);
+    const unique = claims.filter((c) => firstOf.get(keyOf(c)) === c.index);
     const { rows } = await pool.query<{ principal: string; key: string }>({
-      name: 'idempotency-claim',
-      text: `INSERT INTO idempotency_keys (principal, key, operation_id, request_hash, state)
+      name: 'idempotency-write',
+      text: `WITH completed AS (
+               UPDATE idempotency_keys AS k
+                  SET state = 'completed', status = c.status, headers = c.headers::jsonb, body = c.body
+                 FROM unnest($5::text[], $6::text[], $7::int[], $8::text[], $9::text[]) AS c(principal, key, status, headers, body)
+                WHERE k.principal = c.principal AND k.key = c.key
+             )
+             INSERT INTO idempotency_keys (principal, key, operation_id, request_hash, state)
              SELECT principal, key, operation_id, request_hash, 'in_progress'
                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(principal, key, operation_id, request_hash)
              ON CONFLICT (principal, key) DO NOTHING
              RETURNING principal, key`,
-      values: [unique.map((c) => c.principal), unique.map((c) => c.key), unique.map((c) => c.operationId), unique.map((c) => c.fingerprint)],
-    });
-    const claimed = new Set(rows.map((row) => `${row.principal}\u0000${row.key}`));
-    return claims.map((c, index) => firstOf.get(`${c.principal}\u0000${c.key}`) === index && claimed.has(`${c.principal}\u0000${c.key}`));
-  });
-
-  const complete = batcher(async (completions: Completion[]): Promise<void[]> => {
-    await pool.query({
-      name: 'idempotency-complete',
-      text: `UPDATE idempotency_keys AS k
-                SET state = 'completed', status = c.status, headers = c.headers::jsonb, body = c.body
-               FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS c(principal, key, status, headers, body)
-              WHERE k.principal = c.principal AND k.key = c.key`,
       values: [
+        unique.map((c) => c.principal),
+        unique.map((c) => c.key),
+        unique.map((c) => c.operationId),
+        unique.map((c) => c.fingerprint),
         completions.map((c) => c.principal),
         completions.map((c) => c.key),
         completions.map((c) => c.response.status),
@@ -59,11 +62,14 @@ export const idempotencyStore = (pool: Pool) => {
         completions.map((c) => c.response.body),
       ],
     });
-    return completions.map(() => undefined);
+    const claimed = new Set(rows.map(keyOf));
+    return writes.map((each, index) => 'fingerprint' in each && firstOf.get(keyOf(each)) === index && claimed.has(keyOf(each)));
   });
+  const claim = (c: Claim) => write(c);
+  const complete = async (c: Completion) => void (await write(c));
 
   const begin = async (principal: string, key: string, operationId: string, fingerprint: string, attempt = 1): Promise<IdempotencyStart> => {
-    // The common case, a key never seen: claimed in the batch's one INSERT.
+    // The common case, a key never seen: claimed by the batch's one statement.
     if (await claim({ principal, key, operationId, fingerprint })) return { kind: 'new' };
 
     // A retry, a race, or an old key. A row that has outlived its use is dropped and claimed afresh.
