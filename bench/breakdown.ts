@@ -103,3 +103,19 @@ export const postgresCpuMsBetween = (before: Map<number, number>, after: Map<num
   for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
   return ms;
 };
+
+/**
+ * Brings the database to the same quiet state before each row: dead rows vacuumed, statistics
+ * fresh, dirty pages flushed. Otherwise autovacuum or a checkpoint triggered by the previous
+ * row's inserts lands on whichever path happens to run next. CHECKPOINT needs a superuser (or
+ * pg_checkpoint); on a server where we lack that, the row starts after the vacuum only.
+ */
+export const settleDatabase = async (pool: Pool): Promise<{ checkpointed: boolean }> => {
+  await pool.query('VACUUM ANALYZE');
+  try {
+    await pool.query('CHECKPOINT');
+    return { checkpointed: true };
+  } catch {
+    return { checkpointed: false };
+  }
+};

@@ -4,6 +4,7 @@ import {
   nextTransactionId,
   postgresCpuMsBetween,
   postgresCpuTimes,
+  settleDatabase,
   withIdempotencyBookkeeping,
   withoutIdempotencyKey,
   type CommitLatency,
@@ -146,6 +147,7 @@ export const benchCommands = async (options: CommandsOptions): Promise<CommandsR
         `running ${count} creates per path at ${concurrency} client${concurrency === 1 ? '' : 's'} in ${rounds} alternating round${rounds === 1 ? '' : 's'}: ` +
           paths.map(({ label }) => label).join(', '),
       );
+      await settleDatabase(inProcess.pool);
       const measured = new Map<Path, Measured[]>(paths.map((each) => [each, []]));
       for (let round = 0; round < rounds; round++) {
         const products = productsFor(Math.floor((count * (round + 1)) / rounds) - Math.floor((count * round) / rounds));
