@@ -24,7 +24,7 @@ export const makeDataDir = async () => {
 
 /**
  * Starts the server exactly as `npm start` does (same entry point and loader), on a free port,
- * and resolves once it prints where it listens.
+ * and resolves once it has printed its whole start-up banner (where it listens, the docs, the admin).
  */
 export const startServerProcess = (env: Record<string, string>): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
@@ -38,7 +38,8 @@ export const startServerProcess = (env: Record<string, string>): Promise<ServerP
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
+      // The banner arrives in several writes; wait for its last line so callers see all of it.
+      if (match && output.includes('Press Ctrl-C to stop.')) {
         child.stdout!.off('data', onData);
         child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
         resolve({
