@@ -34,7 +34,7 @@ export const withIdempotencyBookkeeping = (inProcess: InProcessCatalog) => {
   const principal = randomUUID();
   return async (product: GeneratedProduct) => {
     const key = randomUUID();
-    await store.begin(principal, key, 'products.create', requestFingerprint('products.create', product));
+    await store.begin({ principal, key, operationId: 'products.create', fingerprint: requestFingerprint('products.create', product), requestId: key });
     const created = await inProcess.createProduct(product);
     await store.complete(principal, key, { status: 201, headers: {}, body: JSON.stringify(created) });
     return created;

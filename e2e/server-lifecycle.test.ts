@@ -61,4 +61,55 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(await next.stop('SIGINT')).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 120_000);
+
+  it('never does a keyed command twice across a kill: a retry after restart replays it, runs it once, or says its answer was lost', async () => {
+    const dataDir = await makeDataDir();
+    dirs.push(dataDir);
+    // A short stall time, so keys the kill left unfinished are resolved right after the restart.
+    const crashEnv = { ...env(dataDir), EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: '1' };
+    const doomed = await startServerProcess(crashEnv);
+    const client = await signIn(doomed.url);
+    const requestFor = (n: number) => ({
+      input: { name: `Crash test item ${n}`, price: { amount: 1000 + n, currency: 'EUR' }, categoryId: 'crash-test' },
+      key: `crash-test-key-${String(n).padStart(4, '0')}`,
+    });
+
+    // Sixteen clients create products until the server is killed under them.
+    let sent = 0;
+    let killed = false;
+    const worker = async () => {
+      while (!killed) {
+        const { input, key } = requestFor(sent++);
+        await client.products.create(input, { idempotencyKey: key }).catch(() => {});
+      }
+    };
+    const load = Promise.all(Array.from({ length: 16 }, worker));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    killed = true;
+    await doomed.stop('SIGKILL');
+    await load;
+    await client.close();
+
+    const next = await startServerProcess(crashEnv);
+    const again = await signIn(next.url);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const outcomes = new Map<string, number>();
+    for (let n = 0; n < sent; n++) {
+      const { input, key } = requestFor(n);
+      const outcome = await again.products.create(input, { idempotencyKey: key }).then(
+        () => 'created or replayed',
+        (error: { code?: string }) => error.code ?? 'error',
+      );
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    expect([...outcomes.keys()].filter((outcome) => outcome !== 'created or replayed' && outcome !== 'idempotency_key_answer_lost')).toEqual([]);
+
+    // Every request happened exactly once, whatever the kill interrupted.
+    const names: string[] = [];
+    for await (const product of again.products.list.all({ limit: 100 })) if (product.categoryId === 'crash-test') names.push(product.name);
+    expect(names.length).toBe(sent);
+    expect(new Set(names).size).toBe(sent);
+    await again.close();
+    expect(await next.stop('SIGINT')).toBe(0);
+  }, 180_000);
 });

@@ -7,6 +7,7 @@ import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import type { Pool } from './infra/database/pool.js';
+import { requestLeftEvents } from './infra/eventstore.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
 import type { HandlerTable } from './infra/http/operations.js';
@@ -29,6 +30,8 @@ export type AppDependencies = {
   logger?: boolean | { level: string };
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes?: number;
+  /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
+  idempotencyStallSeconds?: number;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -106,7 +109,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency: idempotencyStore(deps.pool) });
+  const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
+  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency });
   return app;
 };
 

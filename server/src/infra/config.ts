@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
+import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
 
 export type Config = {
   host: string;
@@ -12,6 +13,8 @@ export type Config = {
   adminPassword: string | undefined;
   jwtSecret: string | undefined;
   tokenTtlSeconds: number;
+  /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
+  idempotencyStallSeconds: number;
   logLevel: string;
 };
 
@@ -24,8 +27,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   adminPassword: env.EVENTSHOP_ADMIN_PASSWORD ? checked('EVENTSHOP_ADMIN_PASSWORD', NewPassword, env.EVENTSHOP_ADMIN_PASSWORD) : undefined,
   jwtSecret: env.EVENTSHOP_JWT_SECRET || undefined,
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
+  idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
 });
+
+const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`${name} must be a number of seconds above 0, got "${value}"`);
+  return seconds;
+};
 
 const parsePort = (value: string): number => {
   const port = Number(value);

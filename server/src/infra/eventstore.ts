@@ -13,6 +13,7 @@ import {
   type PostgresReadEventMetadata,
 } from '@event-driven-io/emmett-postgresql';
 import type { Pool } from './database/pool.js';
+import type { RequestLeftEvents } from './http/idempotency.js';
 import { VersionMismatchError } from './http/problems.js';
 
 /**
@@ -34,6 +35,25 @@ export const createEventStore = (connectionString: string, pool: Pool, projectio
     connectionOptions: { pool },
     schema: { autoMigration: 'CreateOrUpdate' },
   });
+
+/**
+ * Whether a request appended anything, found by the metadata every event carries. Only the
+ * recovery of an Idempotency-Key whose request stopped mid-way asks, so it scans the events
+ * since the key was claimed rather than keeping an index that every append would pay for.
+ * `emt_messages` is Emmett's table; the event store tests would catch a rename on upgrade.
+ */
+export const requestLeftEvents =
+  (pool: Pool): RequestLeftEvents =>
+  async ({ requestId, actorId, since }) => {
+    const { rows } = await pool.query<{ found: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM emt_messages
+          WHERE created >= $3 AND message_metadata->>'requestId' = $1 AND message_metadata->>'actorId' = $2
+       ) AS found`,
+      [requestId, actorId, since],
+    );
+    return rows[0]?.found === true;
+  };
 
 type Decider<State, Command, StreamEvent extends Event> = {
   decide: (command: Command, state: State) => StreamEvent | StreamEvent[];

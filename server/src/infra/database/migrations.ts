@@ -28,6 +28,8 @@ const statements: string[] = [
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (principal, key)
    )`,
+  // Which request claimed the key, so a key left behind by a crash can be matched to its events.
+  `ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS request_id text`,
   `CREATE TABLE IF NOT EXISTS catalog_products (
      id uuid PRIMARY KEY,
      sku text,

@@ -3,7 +3,7 @@ import { operations, type OperationDefinition, type OperationId } from '@eventsh
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
-import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type IdempotencyStore, type StoredResponse } from './idempotency.js';
 import { parseInput } from './input.js';
 import type { HandlerTable, RequestContext } from './operations.js';
 import { HttpProblem, RequestValidationError } from './problems.js';
@@ -62,7 +62,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         const key = headerValue(request, 'idempotency-key');
         const response =
           definition.kind === 'command' && key !== undefined && principal !== undefined
-            ? await runOnce(deps.idempotency, principal.id, key, id, input, run)
+            ? await runOnce(deps.idempotency, { principal: principal.id, key, operationId: id, requestId: request.id }, input, run)
             : await run();
         return send(reply, response);
       },
@@ -72,16 +72,15 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
 
 const runOnce = async (
   store: IdempotencyStore,
-  principal: string,
-  key: string,
-  operationId: string,
+  request: Omit<Claim, 'fingerprint'>,
   input: unknown,
   run: () => Promise<StoredResponse>,
 ): Promise<StoredResponse> => {
+  const { principal, key, operationId } = request;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new RequestValidationError([{ field: 'Idempotency-Key', message: 'Use 8-128 letters, digits, dots, dashes, colons or underscores (a UUID is ideal)' }]);
   }
-  const start = await store.begin(principal, key, operationId, requestFingerprint(operationId, input));
+  const start = await store.begin({ ...request, fingerprint: requestFingerprint(operationId, input) });
   if (start.kind === 'replay') return { ...start.response, headers: { ...start.response.headers, 'idempotent-replayed': 'true' } };
   try {
     const response = await run();

@@ -152,6 +152,49 @@ describe('POST /api/products', () => {
   });
 });
 
+describe('an Idempotency-Key whose first request stopped mid-way (the state a crash leaves)', () => {
+  /** What a crash between the append and the stored answer leaves: a claim, long ago, with no answer. */
+  const leaveStalled = (key: string, requestId?: string) =>
+    server.query(
+      `UPDATE idempotency_keys
+          SET state = 'in_progress', status = NULL, headers = NULL, body = NULL,
+              created_at = created_at - interval '10 minutes', request_id = COALESCE($2, request_id)
+        WHERE key = $1`,
+      [key, requestId ?? null],
+    );
+
+  it('tells a retry the command was carried out and its answer lost, and does not run it again', async () => {
+    const headers = { 'idempotency-key': 'crashed-after-append-0001', 'x-request-id': 'req-crashed-after-append' };
+    expect((await create(cup, headers)).statusCode).toBe(201);
+    await leaveStalled('crashed-after-append-0001');
+    const before = await server.eventCount();
+
+    for (const attempt of [1, 2]) {
+      const retry = await create(cup, { 'idempotency-key': 'crashed-after-append-0001' });
+      expect(retry.statusCode, `retry ${attempt}`).toBe(409);
+      expect(retry.json()).toMatchObject({ code: 'idempotency_key_answer_lost', firstRequestId: 'req-crashed-after-append' });
+      expect(retry.headers['x-should-retry']).toBeUndefined();
+    }
+    expect(await server.eventCount()).toBe(before);
+  });
+
+  it('runs the command when the first request left no events', async () => {
+    const first = await create(cup, { 'idempotency-key': 'crashed-before-append-0001' });
+    // As if the claim had been made by a request that stopped before appending anything.
+    await leaveStalled('crashed-before-append-0001', 'req-that-appended-nothing');
+    const before = await server.eventCount();
+
+    const retry = await create(cup, { 'idempotency-key': 'crashed-before-append-0001' });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json().id).not.toBe(first.json().id);
+    expect(await server.eventCount()).toBe(before + 1);
+    // And the key now holds the new answer.
+    const again = await create(cup, { 'idempotency-key': 'crashed-before-append-0001' });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(retry.json().id);
+  });
+});
+
 describe('GET /api/products/:id', () => {
   it('answers the product with its ETag', async () => {
     const { id } = (await create()).json();
