@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createShopClient } from '@eventshop/sdk';
-import { makeDataDir, postgresProcessesFor, startServerProcess } from './support/server-process.js';
+import { killLeftoverServers, makeDataDir, postgresProcessesFor, startServerProcess } from './support/server-process.js';
 
 const ADMIN = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
 const env = (dataDir: string) => ({ EVENTSHOP_DATA_DIR: dataDir, EVENTSHOP_ADMIN_EMAIL: ADMIN.email, EVENTSHOP_ADMIN_PASSWORD: ADMIN.password });
@@ -15,6 +15,7 @@ const signIn = async (url: string) => {
 describe('npm start on the embedded PostgreSQL', () => {
   const dirs: string[] = [];
   afterAll(async () => {
+    await killLeftoverServers();
     for (const dir of dirs) {
       for (const pid of postgresProcessesFor(dir)) process.kill(pid, 'SIGKILL');
       await rm(dir, { recursive: true, force: true });

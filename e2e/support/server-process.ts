@@ -15,6 +15,29 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
+/**
+ * Every server started here and not yet exited. A test that fails half-way never reaches its
+ * `stop()`; these are killed in the file's afterAll (`killLeftoverServers`) and, as a last resort,
+ * when this process exits, so a red run does not leave servers behind.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Kills what a failed test left running and waits until it has exited. */
+export const killLeftoverServers = async () => {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((done) => {
+          child.once('exit', () => done());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+};
+
 /** A data directory the embedded PostgreSQL can use even when tests run as root. */
 export const makeDataDir = async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'eventshop-e2e-'));
@@ -33,8 +56,14 @@ export const startServerProcess = (env: Record<string, string>): Promise<ServerP
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
     let output = '';
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const exited = new Promise<number | null>((done) =>
+      child.once('exit', (code) => {
+        running.delete(child);
+        done(code);
+      }),
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
