@@ -40,7 +40,9 @@ export const createEventStore = (connectionString: string, pool: Pool, projectio
  * Whether a request appended anything, found by the metadata every event carries. Only the
  * recovery of an Idempotency-Key whose request stopped mid-way asks, so it scans the events
  * since the key was claimed rather than keeping an index that every append would pay for.
- * `emt_messages` is Emmett's table; the event store tests would catch a rename on upgrade.
+ * A caller that sends one X-Request-Id for several requests can make this say yes for a request
+ * that wrote nothing; the error is on the safe side (no command runs twice).
+ * `emt_messages` is Emmett's table; the recovery tests in products.int.test.ts fail on a rename.
  */
 export const requestLeftEvents =
   (pool: Pool): RequestLeftEvents =>
