@@ -28,15 +28,15 @@ export type IdempotencyOptions = {
 export const requestFingerprint = (operationId: string, input: unknown) =>
   createHash('sha256').update(operationId).update('\u0000').update(JSON.stringify(input)).digest('base64url');
 
+export type Claim = { principal: string; key: string; operationId: string; fingerprint: string; requestId: string };
+type Completion = { principal: string; key: string; response: StoredResponse };
+const keyOf = ({ principal, key }: { principal: string; key: string }) => `${principal}\u0000${key}`;
+
 /**
  * Remembers a command's first successful answer under (principal, Idempotency-Key), so a client
  * retrying after a lost response gets that answer again instead of doing the work twice.
  * Failures are forgotten, because a failed command appended nothing and may be retried.
  */
-export type Claim = { principal: string; key: string; operationId: string; fingerprint: string; requestId: string };
-type Completion = { principal: string; key: string; response: StoredResponse };
-const keyOf = ({ principal, key }: { principal: string; key: string }) => `${principal}\u0000${key}`;
-
 export const idempotencyStore = (pool: Pool, options: IdempotencyOptions = {}) => {
   const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
   /**
