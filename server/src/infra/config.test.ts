@@ -19,4 +19,12 @@ describe('loadConfig', () => {
   it('refuses a port that is not one', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a number/);
   });
+
+  it('reads how long an unfinished request holds its Idempotency-Key, and refuses nonsense', () => {
+    expect(loadConfig({}).idempotencyStallSeconds).toBe(60);
+    expect(loadConfig({ EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: '1.5' }).idempotencyStallSeconds).toBe(1.5);
+    for (const value of ['0', '-5', 'soon']) {
+      expect(() => loadConfig({ EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: value })).toThrow(/EVENTSHOP_IDEMPOTENCY_STALL_SECONDS must be a number of seconds above 0/);
+    }
+  });
 });
