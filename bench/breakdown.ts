@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { undiciTransport, type Transport } from '@eventshop/sdk';
 import type { Pool } from '../server/src/infra/database/pool.js';
+import { requestLeftEvents } from '../server/src/infra/eventstore.js';
 import { idempotencyStore, requestFingerprint } from '../server/src/infra/http/idempotency.js';
 import type { GeneratedProduct } from './catalog-data.js';
 import { processCpuMs, type InProcessCatalog } from './fixture.js';
@@ -30,7 +31,7 @@ export const withoutIdempotencyKey = (): Transport => {
  * Idempotency-Key (begin before, complete after), with no HTTP: their database cost alone.
  */
 export const withIdempotencyBookkeeping = (inProcess: InProcessCatalog) => {
-  const store = idempotencyStore(inProcess.pool);
+  const store = idempotencyStore(inProcess.pool, { requestLeftEvents: requestLeftEvents(inProcess.pool) });
   const principal = randomUUID();
   return async (product: GeneratedProduct) => {
     const key = randomUUID();

@@ -21,8 +21,8 @@ export type RequestLeftEvents = (request: { requestId: string; actorId: string; 
 
 export type IdempotencyOptions = {
   stallSeconds?: number;
-  /** Without it, a stalled key is claimed afresh, as if its request had left nothing. */
-  requestLeftEvents?: RequestLeftEvents;
+  /** Required: without an answer from the log, a stalled key could only be guessed at. */
+  requestLeftEvents: RequestLeftEvents;
 };
 
 export const requestFingerprint = (operationId: string, input: unknown) =>
@@ -37,7 +37,7 @@ const keyOf = ({ principal, key }: { principal: string; key: string }) => `${pri
  * retrying after a lost response gets that answer again instead of doing the work twice.
  * Failures are forgotten, because a failed command appended nothing and may be retried.
  */
-export const idempotencyStore = (pool: Pool, options: IdempotencyOptions = {}) => {
+export const idempotencyStore = (pool: Pool, options: IdempotencyOptions) => {
   const stallSeconds = options.stallSeconds ?? DEFAULT_STALL_SECONDS;
   /**
    * The writes waiting at one moment, claims and stored answers alike, go to PostgreSQL as one
@@ -116,7 +116,7 @@ export const idempotencyStore = (pool: Pool, options: IdempotencyOptions = {}) =
     if (!row) return again();
     // Outlived its use: dropped (unless someone changed it since we read it) and claimed afresh.
     if (row.expired) {
-      await pool.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND xmin::text = $3`, [principal, key, row.version]);
+      await dropAsRead(claim, row);
       return again();
     }
     if (row.operation_id !== claim.operationId || row.request_hash !== claim.fingerprint) {
@@ -140,10 +140,9 @@ export const idempotencyStore = (pool: Pool, options: IdempotencyOptions = {}) =
    * nothing, the key is free again.
    */
   const resolveStalled = async (claim: Claim, row: KeyRow, again: () => Promise<IdempotencyStart>): Promise<IdempotencyStart> => {
+    // A claim from before request ids were recorded cannot be matched; it is treated as before: freed.
     const applied =
-      row.request_id !== null && options.requestLeftEvents !== undefined
-        ? await options.requestLeftEvents({ requestId: row.request_id, actorId: claim.principal, since: row.created_at })
-        : false;
+      row.request_id !== null && (await options.requestLeftEvents({ requestId: row.request_id, actorId: claim.principal, since: row.created_at }));
     if (applied) {
       await pool.query(
         `UPDATE idempotency_keys SET state = 'completed' WHERE principal = $1 AND key = $2 AND xmin::text = $3`,
@@ -151,9 +150,13 @@ export const idempotencyStore = (pool: Pool, options: IdempotencyOptions = {}) =
       );
       throw answerLost(row.request_id);
     }
-    await pool.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND xmin::text = $3`, [claim.principal, claim.key, row.version]);
+    await dropAsRead(claim, row);
     return again();
   };
+
+  /** Deletes the key's row only if it is still the version we read, so a newer claim survives. */
+  const dropAsRead = (claim: Claim, row: KeyRow) =>
+    pool.query(`DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND xmin::text = $3`, [claim.principal, claim.key, row.version]);
 
   return {
     begin: (claim: Claim) => begin(claim),
