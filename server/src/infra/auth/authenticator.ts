@@ -6,7 +6,7 @@ import type { Principal, TokenService } from './tokens.js';
 /** Turns a bearer credential into the principal it stands for, or refuses it with 401. */
 export type Authenticator = (credential: string, now: Date) => Promise<Principal>;
 
-/** What the authenticator reads on every request; each is one indexed SELECT, never cached. */
+/** What the authenticator reads on every request: indexed SELECTs, batched with other requests' but never cached. */
 export type PrincipalDirectory = {
   userAccess(userId: string): Promise<{ status: 'active' | 'disabled' | 'forgotten'; roles: Role[]; tokenGeneration: number } | undefined>;
   activeApiKey(keyHash: string): Promise<{ id: string; role: Role } | undefined>;

@@ -29,8 +29,9 @@ export const startEmbeddedPostgres = async (
   const running = runningServer(directory);
   if (running !== undefined) {
     // Another live eventshop started it: share it and leave stopping to that process.
-    if (isAlive(readOwner(directory))) {
-      log(`sharing the embedded PostgreSQL on port ${running.port} (started by process ${readOwner(directory)})`);
+    const owner = readOwner(directory);
+    if (isAlive(owner)) {
+      log(`sharing the embedded PostgreSQL on port ${running.port} (started by process ${owner})`);
       return handle(running.port, async () => {});
     }
     // Its owner died without stopping it (SIGKILL, crash): adopt it, and stop it when we stop.
