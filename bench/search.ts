@@ -10,7 +10,7 @@ import { runClosedLoop, type LoadResult } from './load.js';
 export const TARGET_P99_MS = 20;
 export const TARGET_CLIENTS = 1;
 
-/** Distinct search strings per run; requests cycle through them. */
+/** Search strings generated per run (with repeats: 331 distinct for seed 1); requests cycle through them. */
 const DISTINCT_QUERIES = 500;
 
 type SearchInput = { q: string; price_min?: number; price_max?: number; cursor?: string; limit?: number };
