@@ -11,7 +11,7 @@ export type GeneratedProduct = {
   sku: string;
 };
 
-export type Random = {
+type Random = {
   /** Uniform in [0, 1). */
   next(): number;
   int(min: number, maxInclusive: number): number;

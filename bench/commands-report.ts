@@ -1,7 +1,7 @@
 import type { CommandsResult, PathRun } from './commands.js';
 import { formatMs, formatRate, formatRatio, table, verdict, type Log } from './format.js';
 
-export const PATH_DESCRIPTIONS = {
+const PATH_DESCRIPTIONS = {
   http:
     'HTTP+SDK: client.products.create() per simulated client (own undici keep-alive pool, zod input check, JSON) -> ' +
     'loopback TCP -> Fastify (routing, JSON body parse, bearer token check: JWT verify plus, since 67eeb7d, one account ' +

@@ -11,12 +11,12 @@ import {
 } from './breakdown.js';
 import { generateProduct, type GeneratedProduct } from './catalog-data.js';
 import { printCommands } from './commands-report.js';
-import { startBenchServer, startInProcessCatalog, type ServerPlacement } from './fixture.js';
+import { startServerAndCatalog, type ServerPlacement } from './fixture.js';
 import { combineRuns, runClosedLoop, type LoadResult } from './load.js';
 
 /** From the issue: the HTTP path should keep at least this share of the in-process rate at 16 clients. */
-export const TARGET_RATIO = 0.7;
-export const TARGET_CONCURRENCY = 16;
+const TARGET_RATIO = 0.7;
+const TARGET_CONCURRENCY = 16;
 
 export type CommandsOptions = {
   databaseUrl: string;
@@ -84,11 +84,7 @@ type Path = { label: string; overHttp: boolean; run: (products: GeneratedProduct
  * server and one database. Each round sends every path the same generated products.
  */
 export const benchCommands = async (options: CommandsOptions): Promise<CommandsResult> => {
-  const server = await startBenchServer(options.databaseUrl, options.placement);
-  const inProcess = await startInProcessCatalog(options.databaseUrl).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+  const { server, inProcess, close } = await startServerAndCatalog(options.databaseUrl, options.placement);
   try {
     const maxClients = Math.max(...options.concurrencies);
     const clients = Array.from({ length: maxClients }, () => server.client(server.adminToken));
@@ -183,8 +179,7 @@ export const benchCommands = async (options: CommandsOptions): Promise<CommandsR
       commitLatency: options.breakdown ? await measureCommitLatency(options.databaseUrl) : undefined,
     };
   } finally {
-    await inProcess.close();
-    await server.close();
+    await close();
   }
 };
 

@@ -24,7 +24,7 @@ export const profileCpu = async <T>(work: () => Promise<T>): Promise<{ result: T
 };
 
 /** Where a function lives, coarse enough to act on: a package, our own code, Node itself, GC, idle. */
-export const categoryOf = (url: string, functionName: string): string => {
+const categoryOf = (url: string, functionName: string): string => {
   if (url === '') return functionName.startsWith('(') ? functionName : 'native';
   const path = url.replace(/^file:\/\//, '');
   const modules = path.lastIndexOf('/node_modules/');
@@ -33,7 +33,7 @@ export const categoryOf = (url: string, functionName: string): string => {
     return scope!.startsWith('@') ? `${scope}/${name}` : scope!;
   }
   if (path.startsWith('node:')) return 'node (http, net, streams, ...)';
-  for (const workspace of ['sdk', 'server', 'bench', 'test']) if (path.includes(`/${workspace}/src/`) || path.includes(`/${workspace}/`)) return `eventshop ${workspace}`;
+  for (const workspace of ['sdk', 'server', 'bench', 'test']) if (path.includes(`/${workspace}/`)) return `eventshop ${workspace}`;
   return 'other';
 };
 

@@ -179,3 +179,17 @@ export const startInProcessCatalog = async (databaseUrl: string, options: { pool
     },
   };
 };
+
+/** The server and the in-process catalog on one database, for a bench that compares them; `close` stops both. */
+export const startServerAndCatalog = async (databaseUrl: string, placement: ServerPlacement) => {
+  const server = await startBenchServer(databaseUrl, placement);
+  const inProcess = await startInProcessCatalog(databaseUrl).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  const close = async () => {
+    await inProcess.close();
+    await server.close();
+  };
+  return { server, inProcess, close };
+};

@@ -116,7 +116,7 @@ export const combineRuns = (runs: LoadResult[]): LoadResult => {
 };
 
 /** Exact nearest-rank percentiles over the successful samples (at most a few hundred thousand, so sorting is cheap). */
-export const summarize = (samplesMs: Float64Array): LatencySummary => {
+const summarize = (samplesMs: Float64Array): LatencySummary => {
   const sorted = samplesMs.filter((value) => !Number.isNaN(value)).sort();
   return { p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? Number.NaN };
 };

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { integerList, parseFlags, positiveInteger, UsageError, type Bench } from './bench.js';
 import { generateProduct } from './catalog-data.js';
 import { profileCpu, summarizeProfile } from './cpu-profile.js';
-import { startBenchServer, startInProcessCatalog } from './fixture.js';
+import { startServerAndCatalog } from './fixture.js';
 import { formatMs, formatRate, table } from './format.js';
 import { runClosedLoop } from './load.js';
 
@@ -32,8 +32,7 @@ export const profileBench: Bench = {
     const out = typeof flags.out === 'string' ? flags.out : undefined;
 
     return async ({ databaseUrl, log }) => {
-      const server = await startBenchServer(databaseUrl, 'shared');
-      const inProcess = await startInProcessCatalog(databaseUrl);
+      const { server, inProcess, close } = await startServerAndCatalog(databaseUrl, 'shared');
       try {
         const clients = Array.from({ length: concurrency }, () => server.client(server.adminToken));
         let sequence = 0;
@@ -66,8 +65,7 @@ export const profileBench: Bench = {
         for (const line of table(['function', 'ms', 'share'], summary.topFunctions.map(({ name, ms, share }) => [name, ms.toFixed(0), `${(share * 100).toFixed(1)}%`])))
           log(`  ${line}`);
       } finally {
-        await inProcess.close();
-        await server.close();
+        await close();
       }
     };
   },

@@ -2,13 +2,13 @@ import type { Pool } from '../server/src/infra/database/pool.js';
 import { catalogQueries, DEFAULT_PAGE_SIZE } from '../server/src/modules/products/projections.js';
 import { integerList, parseFlags, positiveInteger, type Bench } from './bench.js';
 import { generatePriceRange, generateProduct, generateQueries, seededRandom } from './catalog-data.js';
-import { startBenchServer, startInProcessCatalog, type InProcessCatalog } from './fixture.js';
+import { startServerAndCatalog, type InProcessCatalog } from './fixture.js';
 import { formatMs, formatRate, table, verdict, type Log } from './format.js';
 import { runClosedLoop, type LoadResult } from './load.js';
 
 /** From the issue: catalog search p99 under 20 ms with 10,000 products (one client at a time). */
-export const TARGET_P99_MS = 20;
-export const TARGET_CLIENTS = 1;
+const TARGET_P99_MS = 20;
+const TARGET_CLIENTS = 1;
 
 /** Search strings generated per run (with repeats: 331 distinct for seed 1); requests cycle through them. */
 const DISTINCT_QUERIES = 500;
@@ -54,11 +54,7 @@ export type SearchResult = {
  * times catalog search through SDK -> HTTP with plain, price-filtered and second-page queries.
  */
 export const benchSearch = async (options: SearchOptions): Promise<SearchResult> => {
-  const server = await startBenchServer(options.databaseUrl, 'shared');
-  const inProcess = await startInProcessCatalog(options.databaseUrl).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+  const { server, inProcess, close } = await startServerAndCatalog(options.databaseUrl, 'shared');
   try {
     const seeding = await seedCatalog(inProcess, options);
     const inputs = await scenarioInputs(inProcess, options);
@@ -127,13 +123,12 @@ export const benchSearch = async (options: SearchOptions): Promise<SearchResult>
       },
     };
   } finally {
-    await inProcess.close();
-    await server.close();
+    await close();
   }
 };
 
 /** A two-word query like most shoppers type: matches a few hundred products in the full catalog. */
-export const TYPICAL_QUERY = 'ceramic bowl';
+const TYPICAL_QUERY = 'ceramic bowl';
 
 const seedCatalog = async (inProcess: InProcessCatalog, options: SearchOptions): Promise<SearchResult['seeding']> => {
   options.log(`seeding ${options.products} products through the event store (in-process, ${options.seedConcurrency} in parallel)`);
@@ -182,7 +177,7 @@ const slowestQueries = (result: LoadResult, list: SearchInput[], count: number) 
  * EXPLAIN (ANALYZE, BUFFERS) of exactly the SQL the catalog search sends: the query is captured
  * from catalogQueries itself rather than copied here, so the plan cannot drift from the code.
  */
-export const explainSearch = async (pool: Pool, filter: { q: string }): Promise<PlanReport> => {
+const explainSearch = async (pool: Pool, filter: { q: string }): Promise<PlanReport> => {
   let captured: { text: string; values: unknown[] } | undefined;
   const recorder = new Proxy(pool, {
     get(target, property, receiver) {
@@ -202,7 +197,7 @@ export const explainSearch = async (pool: Pool, filter: { q: string }): Promise<
   return { query: filter.q, lines, usesGinIndex: lines.some((line) => /Index Scan on catalog_products_search\b/.test(line)) };
 };
 
-export const printSearch = (result: SearchResult, log: Log) => {
+const printSearch = (result: SearchResult, log: Log) => {
   const { seeding } = result;
   log('');
   log(
