@@ -4,21 +4,20 @@ import type { OperationDefinition } from '@eventshop/sdk/contract';
 type JsonSchema = {
   examples?: unknown[];
   properties?: Record<string, JsonSchema>;
-  required?: string[];
   enum?: unknown[];
-  default?: unknown;
 };
 
-const fromSchema = (schema: JsonSchema, required: boolean): unknown => {
+/** The first example (or enum value) of each field that has one; a field with neither is left out. */
+const fromSchema = (schema: JsonSchema): unknown => {
   if (schema.examples?.length) return schema.examples[0];
   if (schema.enum?.length) return schema.enum[0];
   if (schema.properties) {
     const entries = Object.entries(schema.properties)
-      .map(([name, property]) => [name, fromSchema(property, schema.required?.includes(name) ?? false)] as const)
+      .map(([name, property]) => [name, fromSchema(property)] as const)
       .filter(([, value]) => value !== undefined);
     return Object.fromEntries(entries);
   }
-  return required ? undefined : undefined;
+  return undefined;
 };
 
 /**
@@ -28,7 +27,7 @@ const fromSchema = (schema: JsonSchema, required: boolean): unknown => {
  */
 export const exampleInput = (definition: OperationDefinition): Record<string, unknown> => {
   const schema = z.toJSONSchema(definition.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const input = (fromSchema(schema, true) ?? {}) as Record<string, unknown>;
+  const input = (fromSchema(schema) ?? {}) as Record<string, unknown>;
   const parsed = definition.input.safeParse(input);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
