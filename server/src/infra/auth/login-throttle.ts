@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../http/problems.js';
+import { rateLimiter } from '../http/rate-limit.js';
 
 /**
  * Counts failed sign-ins per account (normalized email) in a fixed window. Once the limit is
@@ -8,36 +8,18 @@ import { RateLimitedError } from '../http/problems.js';
  * limiter: each instance enforces its own share.
  */
 export const loginThrottle = (options: { maxFailures: number; windowMs: number; now: () => number }) => {
-  const windows = new Map<string, { startedAt: number; failures: number }>();
-  const current = (key: string, now: number) => {
-    const window = windows.get(key);
-    if (window && now - window.startedAt >= options.windowMs) {
-      windows.delete(key);
-      return undefined;
-    }
-    return window;
-  };
+  // Only failures are counted, so the check before the password must not count the attempt itself.
+  const failures = rateLimiter({ limit: options.maxFailures, windowMs: options.windowMs, now: options.now });
   return {
     /** Throws 429 when the account has used up its failures for this window. */
     check(key: string) {
-      const now = options.now();
-      const window = current(key, now);
-      if (window && window.failures >= options.maxFailures) {
-        const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + options.windowMs - now) / 1000));
-        throw new RateLimitedError(retryAfterSeconds, 'Too many failed sign-in attempts for this account.');
-      }
+      failures.check(key, 'Too many failed sign-in attempts for this account.');
     },
     recordFailure(key: string) {
-      const now = options.now();
-      const window = current(key, now);
-      if (window) window.failures += 1;
-      else {
-        if (windows.size > 10_000) windows.clear();
-        windows.set(key, { startedAt: now, failures: 1 });
-      }
+      failures.record(key);
     },
     recordSuccess(key: string) {
-      windows.delete(key);
+      failures.reset(key);
     },
   };
 };
