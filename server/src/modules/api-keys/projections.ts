@@ -1,8 +1,7 @@
 import { postgreSQLProjection } from '@event-driven-io/emmett-postgresql';
 import type { ApiKeyView, Role } from '@eventshop/sdk/contract';
 import type { Pool } from '../../infra/database/pool.js';
-import { decodeCursor, encodeCursor } from '../../infra/http/cursor.js';
-import { RequestValidationError } from '../../infra/http/problems.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, toPage } from '../../infra/http/cursor.js';
 import { apiKeyEventTypes, type ApiKeyEvent } from './api-keys.js';
 
 /**
@@ -34,9 +33,6 @@ export const apiKeysProjection = postgreSQLProjection<ApiKeyEvent>({
     }
   },
 });
-
-/** Year 275760, the last instant a JavaScript Date can hold. */
-const MAX_EPOCH_MS = 8.64e15;
 
 type ApiKeyRow = {
   id: string;
@@ -70,23 +66,18 @@ export const apiKeyQueries = (pool: Pool) => ({
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(filter: { limit?: number; cursor?: string }) {
-    const limit = filter.limit ?? 20;
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['number', 'uuid']);
-    // A hand-made cursor must fail as bad input, not as an out-of-range timestamp inside PostgreSQL.
-    if (after && !(Number.isSafeInteger(after[0]) && (after[0] as number) >= 0 && (after[0] as number) < MAX_EPOCH_MS)) {
-      throw new RequestValidationError([{ field: 'cursor', message: 'Not a cursor this list gave out; start again without it' }]);
-    }
+    const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+    // A hand-made cursor fails as bad input in decodeCursor, not as an out-of-range timestamp inside PostgreSQL.
+    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['timestamp', 'uuid']);
     const { rows } = await pool.query<ApiKeyRow>(
       `SELECT ${COLUMNS} FROM api_keys k JOIN api_key_secrets s ON s.key_id = k.id
-        WHERE $1::bigint IS NULL OR (k.created_at, k.id) < (to_timestamp($1::bigint / 1000.0), $2::uuid)
+        WHERE $1::timestamptz IS NULL OR (k.created_at, k.id) < ($1::timestamptz, $2::uuid)
         ORDER BY k.created_at DESC, k.id DESC
         LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const hasMore = rows.length > limit;
-    const pageRows = hasMore ? rows.slice(0, limit) : rows;
-    const last = pageRows[pageRows.length - 1];
-    return { items: pageRows.map(toView), nextCursor: hasMore && last ? encodeCursor([last.created_at.getTime(), last.id]) : null };
+    // Epoch milliseconds, as the cursors already given out spell it.
+    return toPage(rows, limit, toView, (row) => [row.created_at.getTime(), row.id]);
   },
 
   /** The auth guard's lookup: by hash, unrevoked only. */

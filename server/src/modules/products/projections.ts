@@ -1,7 +1,7 @@
 import { postgreSQLProjection } from '@event-driven-io/emmett-postgresql';
 import type { ProductView } from '@eventshop/sdk/contract';
 import type { Pool } from '../../infra/database/pool.js';
-import { decodeCursor, encodeCursor } from '../../infra/http/cursor.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, toPage } from '../../infra/http/cursor.js';
 import { RequestValidationError } from '../../infra/http/problems.js';
 import { productEventTypes, type ProductEvent } from './products.js';
 
@@ -88,16 +88,8 @@ const toView = (row: ProductRow): ProductView => ({
   updatedAt: row.updated_at.toISOString(),
 });
 
-export const DEFAULT_PAGE_SIZE = 20;
-
-type Page<T> = { items: T[]; nextCursor: string | null };
-
-/** Fetches one row more than asked, to know whether another page exists without counting. */
-const toPage = <Row, Item>(rows: Row[], limit: number, map: (row: Row) => Item, cursorOf: (row: Row) => unknown[]): Page<Item> => {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  return { items: pageRows.map(map), nextCursor: hasMore ? encodeCursor(cursorOf(pageRows[pageRows.length - 1]!)) : null };
-};
+// bench/search.ts pages through the catalog as the API does, with the API's page size.
+export { DEFAULT_PAGE_SIZE };
 
 export const catalogQueries = (pool: Pool) => ({
   async getById(id: string): Promise<ProductView | undefined> {
