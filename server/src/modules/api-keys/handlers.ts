@@ -4,7 +4,8 @@ import { generateApiKey, hashApiKey } from '../../infra/auth/api-key-secrets.js'
 import type { Pool } from '../../infra/database/pool.js';
 import { handleCommand } from '../../infra/eventstore.js';
 import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
-import { NotFoundError, UnauthorizedError } from '../../infra/http/problems.js';
+import { NotFoundError } from '../../infra/http/problems.js';
+import { actorOf } from '../users/principal.js';
 import { apiKeyDecider, apiKeyStreamName } from './api-keys.js';
 import type { ApiKeyQueries } from './projections.js';
 
@@ -24,14 +25,14 @@ export const apiKeyHandlers = ({ pool, eventStore, apiKeys }: ApiKeyModuleDepend
 
   return {
     'apiKeys.create': async ({ name, role }, { principal, now, metadata }) => {
-      if (!principal) throw new UnauthorizedError();
+      const actorId = actorOf(principal);
       const keyId = randomUUID();
       const { key, displayPrefix } = generateApiKey();
       await pool.query('INSERT INTO api_key_secrets (key_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [keyId, hashApiKey(key), displayPrefix]);
       try {
         await handleCommand(eventStore, apiKeyDecider, {
           streamName: apiKeyStreamName(keyId),
-          command: { type: 'CreateApiKey', data: { keyId, name, role, actorId: principal.id, now } },
+          command: { type: 'CreateApiKey', data: { keyId, name, role, actorId, now } },
           metadata,
           mustNotExist: true,
         });
@@ -45,10 +46,9 @@ export const apiKeyHandlers = ({ pool, eventStore, apiKeys }: ApiKeyModuleDepend
     'apiKeys.list': async ({ limit, cursor }) => apiKeys.list({ limit, cursor }),
 
     'apiKeys.revoke': async ({ id }, { principal, now, metadata }) => {
-      if (!principal) throw new UnauthorizedError();
       await handleCommand(eventStore, apiKeyDecider, {
         streamName: apiKeyStreamName(id),
-        command: { type: 'RevokeApiKey', data: { keyId: id, actorId: principal.id, now } },
+        command: { type: 'RevokeApiKey', data: { keyId: id, actorId: actorOf(principal), now } },
         metadata,
       });
       return current(id);

@@ -5,7 +5,7 @@ import { hashPassword } from '../../infra/auth/passwords.js';
 import type { Pool } from '../../infra/database/pool.js';
 import { handleCommand, type EventMetadata } from '../../infra/eventstore.js';
 import { HttpProblem } from '../../infra/http/problems.js';
-import { userKeyring } from '../../infra/privacy/keyring.js';
+import { userKeyring, type Queryable } from '../../infra/privacy/keyring.js';
 import { sealingUserDecider } from './personal-fields.js';
 import { userStreamName } from './users.js';
 
@@ -20,7 +20,7 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code
  * hash, and the normalized email whose unique index makes an email taken exactly once, however
  * many registrations race for it. Forgetting a user deletes their row, which frees the email.
  */
-export const credentialStore = (pool: Pool) => ({
+export const credentialStore = (pool: Queryable) => ({
   async insert(userId: string, emailNormalized: string, passwordHash: string, now: Date): Promise<void> {
     const inserted = await pool.query(
       `INSERT INTO user_credentials (user_id, email_normalized, password_hash, updated_at) VALUES ($1, $2, $3, $4)
@@ -28,6 +28,11 @@ export const credentialStore = (pool: Pool) => ({
       [userId, emailNormalized, passwordHash, now],
     );
     if (inserted.rowCount === 0) throw emailTaken();
+  },
+
+  async findUserByEmail(emailNormalized: string): Promise<string | undefined> {
+    const { rows } = await pool.query<{ user_id: string }>('SELECT user_id FROM user_credentials WHERE email_normalized = $1', [emailNormalized]);
+    return rows[0]?.user_id;
   },
 
   async findByUser(userId: string): Promise<{ emailNormalized: string; passwordHash: string } | undefined> {
@@ -62,6 +67,11 @@ export const credentialStore = (pool: Pool) => ({
       [userId, expected, next, now],
     );
     return rowCount === 1;
+  },
+
+  /** Replaces the hash whatever it was: only for resetting the configured admin's password. */
+  async setPasswordHash(userId: string, passwordHash: string, now: Date): Promise<void> {
+    await pool.query('UPDATE user_credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1', [userId, passwordHash, now]);
   },
 
   async remove(userId: string): Promise<void> {
@@ -102,7 +112,7 @@ export const registerAccount = async (
   return userId;
 };
 
-export const generatePassword = () => randomBytes(18).toString('base64url');
+const generatePassword = () => randomBytes(18).toString('base64url');
 
 /**
  * Makes sure the configured admin can sign in: creates the account on first start (with the
@@ -113,17 +123,10 @@ export const ensureAdmin = async (
   deps: { pool: Pool; eventStore: PostgresEventStore },
   options: { email: string; password: string | undefined; now: Date },
 ): Promise<{ created: boolean; email: string; generatedPassword?: string }> => {
-  const { rows } = await deps.pool.query<{ user_id: string }>('SELECT user_id FROM user_credentials WHERE email_normalized = $1', [
-    normalizeEmail(options.email),
-  ]);
-  if (rows[0]) {
-    if (options.password) {
-      await deps.pool.query('UPDATE user_credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1', [
-        rows[0].user_id,
-        await hashPassword(options.password),
-        options.now,
-      ]);
-    }
+  const credentials = credentialStore(deps.pool);
+  const existing = await credentials.findUserByEmail(normalizeEmail(options.email));
+  if (existing) {
+    if (options.password) await credentials.setPasswordHash(existing, await hashPassword(options.password), options.now);
     return { created: false, email: options.email };
   }
   const password = options.password ?? generatePassword();

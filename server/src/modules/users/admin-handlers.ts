@@ -1,8 +1,7 @@
 import type { Handlers } from '../../infra/http/operations.js';
-import { NotFoundError } from '../../infra/http/problems.js';
 import type { UserCommandRunner } from './commands.js';
 import { actorOf } from './principal.js';
-import type { AccountQueries } from './projections.js';
+import { accountOf, type AccountQueries } from './projections.js';
 
 export type AdminDependencies = { accounts: AccountQueries; runUserCommand: UserCommandRunner };
 
@@ -10,12 +9,7 @@ type AdminOperation = 'users.list' | 'users.get' | 'users.grantRole' | 'users.re
 
 /** Administration of other accounts; the contract lets only admins (or admin-role keys) reach these. */
 export const adminHandlers = ({ accounts, runUserCommand }: AdminDependencies): Handlers<AdminOperation> => {
-  const view = async (userId: string) => {
-    const user = await accounts.getById(userId);
-    if (!user) throw new NotFoundError('User', userId);
-    const { tokenGeneration: _generation, ...rest } = user;
-    return rest;
-  };
+  const view = async (userId: string) => (await accountOf(accounts, userId)).view;
 
   return {
     'users.list': async ({ role, status, limit, cursor }) => accounts.list({ role, status, limit, cursor }),

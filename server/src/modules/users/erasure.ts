@@ -1,4 +1,6 @@
 import type { Pool } from '../../infra/database/pool.js';
+import { userKeyring } from '../../infra/privacy/keyring.js';
+import { credentialStore } from './accounts.js';
 
 /**
  * The part of forgetting that happens outside the log, in one transaction: shred the data key
@@ -12,8 +14,8 @@ export const erasePersonalData = async (pool: Pool, userId: string): Promise<voi
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('DELETE FROM user_keys WHERE user_id = $1', [userId]);
-    await client.query('DELETE FROM user_credentials WHERE user_id = $1', [userId]);
+    await userKeyring(client).destroy(userId);
+    await credentialStore(client).remove(userId);
     await client.query('DELETE FROM idempotency_keys WHERE principal = $1 OR strpos(body, $1) > 0', [userId]);
     await client.query('COMMIT');
   } catch (error) {

@@ -14,8 +14,8 @@ import { sessionHandlers } from './session-handlers.js';
 export type UserModuleDependencies = { pool: Pool; eventStore: PostgresEventStore; tokens: TokenService; clock: Clock };
 
 /** Failed sign-ins allowed per account before it is refused for the rest of the window. */
-export const LOGIN_FAILURES_PER_ACCOUNT = 5;
-export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+const LOGIN_FAILURES_PER_ACCOUNT = 5;
+const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** Contract operations of the users module (and sign-in, which the contract files under `auth`). */
 export const userHandlers = (deps: UserModuleDependencies): Handlers<OperationIdsOf<'auth'> | OperationIdsOf<'users'>> => {

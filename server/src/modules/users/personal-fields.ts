@@ -24,7 +24,7 @@ const PERSONAL_FIELDS: { [E in UserEvent as E['type']]: readonly (keyof E['data'
 /** A user event as the log holds it: the same type, its personal fields sealed. */
 export type StoredUserEvent = Event<UserEvent['type'], Record<string, unknown>>;
 
-export const sealUserEvent = (event: UserEvent, key: DataKey | undefined): StoredUserEvent => {
+const sealUserEvent = (event: UserEvent, key: DataKey | undefined): StoredUserEvent => {
   const data: Record<string, unknown> = { ...event.data };
   for (const field of PERSONAL_FIELDS[event.type] as readonly string[]) {
     const value = data[field];

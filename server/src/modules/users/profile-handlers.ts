@@ -7,7 +7,7 @@ import type { AddressBookQueries } from './address-book.js';
 import type { UserCommandRunner } from './commands.js';
 import { erasePersonalData } from './erasure.js';
 import { ownAccountId } from './principal.js';
-import type { AccountQueries } from './projections.js';
+import { accountOf, type AccountQueries } from './projections.js';
 import type { AddressFields } from './users.js';
 
 export type ProfileDependencies = {
@@ -37,12 +37,7 @@ export const profileHandlers = (deps: ProfileDependencies): Handlers<ProfileOper
   const { accounts, addressBook, runUserCommand } = deps;
   const credentials = credentialStore(deps.pool);
 
-  const profileOf = async (userId: string) => {
-    const user = await accounts.getById(userId);
-    if (!user) throw new NotFoundError('User');
-    const { tokenGeneration: _generation, ...view } = user;
-    return view;
-  };
+  const profileOf = async (userId: string) => (await accountOf(accounts, userId)).view;
 
   const addressOf = async (userId: string, addressId: string) => {
     const address = await addressBook.find(userId, addressId);

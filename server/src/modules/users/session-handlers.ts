@@ -10,7 +10,7 @@ import type { Clock } from '../../infra/clock.js';
 import { credentialStore, normalizeEmail, registerAccount } from './accounts.js';
 import type { UserCommandRunner } from './commands.js';
 import { ownAccountId } from './principal.js';
-import type { AccountQueries } from './projections.js';
+import { accountOf, type Account, type AccountQueries } from './projections.js';
 
 export type SessionDependencies = {
   pool: Pool;
@@ -32,12 +32,9 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
   const credentials = credentialStore(deps.pool);
   const perAddress = rateLimiter({ limit: 20, windowMs: 60_000, now: () => deps.clock.now().getTime() });
 
-  /** A token for the account as it is now, in its current token generation. */
-  const signIn = async (userId: string, now: Date) => {
-    const user = await accounts.getById(userId);
-    if (!user) throw new Error(`Account ${userId} is missing from its read model`);
-    const { tokenGeneration, ...view } = user;
-    const { token, expiresAt } = await tokens.issue({ userId, roles: view.roles, generation: tokenGeneration }, now);
+  /** A token for the account as it was just read, in its current token generation. */
+  const signIn = async ({ view, tokenGeneration }: Account, now: Date) => {
+    const { token, expiresAt } = await tokens.issue({ userId: view.id, roles: view.roles, generation: tokenGeneration }, now);
     return { token, expiresAt: expiresAt.toISOString(), user: view };
   };
 
@@ -49,17 +46,18 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
       const account = await accounts.findForLogin(accountKey);
       // Verify against a decoy when the email is unknown, so both failures take as long.
       const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash));
-      if (!account || !valid || account.status !== 'active') {
+      if (!account || !valid || account.view.status !== 'active') {
         throttle.recordFailure(accountKey);
         throw invalidCredentials();
       }
       throttle.recordSuccess(accountKey);
-      return signIn(account.id, now);
+      // findForLogin read the whole account already; only the view and generation go on, never the hash.
+      return signIn(account, now);
     },
 
     'users.register': async ({ email, password, name, phone }, { now, metadata }) => {
       const userId = await registerAccount(deps, { email, password, name, phone: phone ?? null, roles: ['customer'], now, metadata });
-      return signIn(userId, now);
+      return signIn(await accountOf(accounts, userId), now);
     },
 
     'users.changePassword': async ({ currentPassword, newPassword }, { principal, now, metadata }) => {
@@ -83,7 +81,7 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
         await credentials.replacePasswordHash(userId, nextHash, current.passwordHash, now);
         throw error;
       }
-      return signIn(userId, now);
+      return signIn(await accountOf(accounts, userId), now);
     },
   };
 };
