@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createShopClient, type ShopClientOptions } from './client.js';
 import { AbortedError, NetworkError, NotFoundError, ServerError, ValidationError } from './errors.js';
@@ -98,6 +99,15 @@ describe('retries', () => {
     ]);
     await expect(client.products.get({ id: product.id }, { signal: controller.signal })).rejects.toBeInstanceOf(AbortedError);
     expect(requests).toHaveLength(1);
+  });
+
+  it('leaves no abort listener on the caller’s signal after waiting out a retry', async () => {
+    // One signal may serve a whole session of calls; a listener left per retry would pile up on it.
+    const controller = new AbortController();
+    const { client, requests } = clientWith([connectionReset(), json(200, product)]);
+    await expect(client.products.get({ id: product.id }, { signal: controller.signal })).resolves.toEqual(product);
+    expect(requests).toHaveLength(2);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('stops waiting between retries when the caller aborts', async () => {

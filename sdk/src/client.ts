@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   EXPECTED_VERSION_FIELD,
   fieldLocations,
+  fillPath,
   groupOf,
   nameOf,
   operations,
@@ -229,8 +230,7 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
         hasBody = true;
     }
   }
-  // Whole-name matches (the contract's own pattern), so `:id` can never replace the start of `:idx`.
-  const path = definition.path.replace(PATH_PARAMETER, (segment, name: string) => pathValues[name] ?? segment);
+  const path = fillPath(definition.path, pathValues);
   const search = query.size > 0 ? `?${query.toString()}` : '';
   const sendsBody = definition.method !== 'GET' && definition.method !== 'DELETE';
   return {
@@ -239,8 +239,6 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
     body: sendsBody ? JSON.stringify(hasBody ? body : {}) : undefined,
   };
 };
-
-const PATH_PARAMETER = /:([A-Za-z_][A-Za-z0-9_]*)/g;
 
 const lowerCaseNames = (headers: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));

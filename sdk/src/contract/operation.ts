@@ -81,8 +81,14 @@ export const operation = <
  */
 export const EXPECTED_VERSION_FIELD = 'expectedVersion';
 
-export const pathParameterNames = (path: string): string[] =>
-  [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!);
+/** A `:name` segment of a path, matched by whole name so `:id` can never stand for the start of `:idx`. */
+const PATH_PARAMETER = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export const pathParameterNames = (path: string): string[] => [...path.matchAll(PATH_PARAMETER)].map((match) => match[1]!);
+
+/** Puts each path parameter's value in place of its `:name`; a name without a value stays as it is. */
+export const fillPath = (path: string, values: Record<string, string>): string =>
+  path.replace(PATH_PARAMETER, (segment, name: string) => values[name] ?? segment);
 
 /** Where each input field travels over HTTP. One rule for server, SDK and OpenAPI alike. */
 export type FieldLocation = 'path' | 'query' | 'body' | 'header';
