@@ -33,9 +33,9 @@ export const loadSession = async (
  * operations: the server refuses a stale token even where none is needed, and `shopctl health`
  * should not fail because yesterday's login ran out.
  */
-export const clientFor = (connection: Connection, definition: OperationDefinition | undefined, now: Date): ShopClient => {
+export const clientFor = (connection: Connection, definition: OperationDefinition, now: Date): ShopClient => {
   const credential = connection.credential;
-  const usable = credential && !(definition?.auth === 'public' && hasExpired(credential, now)) ? credential : undefined;
+  const usable = credential && !(definition.auth === 'public' && hasExpired(credential, now)) ? credential : undefined;
   return createShopClient({
     baseUrl: connection.url,
     token: usable?.kind === 'token' ? usable.value : undefined,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,12 @@ const shopctl = (args: string[], options: { stdin?: string; configFile?: string 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.stdin ?? '');
   });
+
+/** The launcher with no SHOPCTL_* or NO_COLOR variables from the machine, its stdio left as pipes for the test to handle. */
+const launch = (args: string[]) => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SHOPCTL_') && name !== 'NO_COLOR'));
+  return spawn(process.execPath, [BIN, ...args], { env: { ...env, SHOPCTL_CONFIG: path.join(directory, 'absent', 'config.json') }, stdio: 'pipe' });
+};
 
 /** `id<TAB>…` lines are how a single object prints when stdout is not a terminal. */
 const fieldOf = (run: Run, name: string) => run.stdout.split('\n').find((line) => line.startsWith(`${name}\t`))?.slice(name.length + 1);
@@ -131,5 +139,42 @@ describe('shopctl products', () => {
     });
     expect(run.code).toBe(4);
     expect(run.stderr.trim()).toBe('You are not logged in. Run `shopctl login`.');
+  });
+});
+
+describe('the shopctl launcher', () => {
+  it('exits 0 without a word when the reader of its output goes away (`shopctl … | head -1`)', async () => {
+    const child = launch(['--help']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Close the reading end before the CLI has started, so its first write to stdout meets EPIPE.
+    child.stdout.destroy();
+    child.stdin.end();
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it('passes a SIGINT sent to it alone on to the CLI, and dies of that signal as the CLI did', async () => {
+    // A server that takes the connection and never answers: the CLI is then surely running and waiting.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const child = launch(['health', '--url', `http://127.0.0.1:${port}`]);
+      child.stdin.end();
+      const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+      const [socket] = (await once(silent, 'connection')) as [Socket];
+      const connectionClosed = once(socket, 'close');
+      // Only the launcher gets the signal, as with `kill -INT <pid>`; the CLI hears of it from the launcher alone.
+      child.kill('SIGINT');
+      const [code, signal] = await closed;
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
+      // The CLI's connection ended with it: it died too, instead of living on as an orphan.
+      await connectionClosed;
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

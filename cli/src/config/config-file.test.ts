@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigFileError, loadConfig, updateProfile } from './config-file.js';
+import { ConfigFileError, loadConfig, updateProfile, withCredential, type Profile } from './config-file.js';
 import { configFilePath } from './config-path.js';
 
 let directory: string;
@@ -47,6 +47,39 @@ describe('the config file', () => {
     await writeFile(file, '{ not json');
     await expect(loadConfig(file)).rejects.toThrow(ConfigFileError);
     await expect(loadConfig(file)).rejects.toThrow(file);
+  });
+});
+
+describe('withCredential', () => {
+  const session: Profile = { url: 'http://shop.test', token: 'old', expiresAt: '2026-01-01T00:00:00.000Z', email: 'ada@example.com' };
+  const keyed: Profile = { url: 'http://shop.test', apiKey: 'key' };
+
+  it('saves a session over an API key, dropping the key and keeping the URL', async () => {
+    const file = path.join(directory, 'config.json');
+    await updateProfile(file, 'default', () => keyed);
+    await updateProfile(file, 'default', (profile) => withCredential(profile, { token: 'new', expiresAt: '2027-01-01T00:00:00.000Z', email: 'ada@example.com' }));
+    expect((await loadConfig(file)).profiles.default).toEqual({ url: 'http://shop.test', token: 'new', expiresAt: '2027-01-01T00:00:00.000Z', email: 'ada@example.com' });
+  });
+
+  it('saves an API key over a session, dropping its token, expiry and email', async () => {
+    const file = path.join(directory, 'config.json');
+    await updateProfile(file, 'default', () => session);
+    await updateProfile(file, 'default', (profile) => withCredential(profile, { apiKey: 'key' }));
+    expect((await loadConfig(file)).profiles.default).toEqual(keyed);
+  });
+
+  it('saves a bare token without the expiry and email of an earlier session', async () => {
+    const file = path.join(directory, 'config.json');
+    await updateProfile(file, 'default', () => session);
+    await updateProfile(file, 'default', (profile) => withCredential(profile, { token: 'pasted' }));
+    expect((await loadConfig(file)).profiles.default).toEqual({ url: 'http://shop.test', token: 'pasted' });
+  });
+
+  it('clears every credential field and keeps the URL when given none', async () => {
+    const file = path.join(directory, 'config.json');
+    await updateProfile(file, 'default', () => ({ ...session, apiKey: 'key' }));
+    await updateProfile(file, 'default', (profile) => withCredential(profile, undefined));
+    expect((await loadConfig(file)).profiles.default).toEqual({ url: 'http://shop.test' });
   });
 });
 

@@ -59,6 +59,25 @@ export const saveConfig = async (file: string, config: ConfigFile): Promise<void
   await rename(temporary, file);
 };
 
+/**
+ * The one credential a profile keeps: a session (a token, with its expiry and who signed in when
+ * known), an API key, or none.
+ */
+export type SavedCredential =
+  | { token: string; expiresAt?: string | undefined; email?: string | undefined; apiKey?: never }
+  | { apiKey: string; token?: never }
+  | undefined;
+
+/** A profile holds one credential: saving one drops every field of the other, and of an earlier session. */
+export const withCredential = (profile: Profile, credential: SavedCredential): Profile => ({
+  ...profile,
+  token: undefined,
+  expiresAt: undefined,
+  email: undefined,
+  apiKey: undefined,
+  ...credential,
+});
+
 /** Loads, changes one profile and saves: the one way commands write configuration. */
 export const updateProfile = async (
   file: string,

@@ -25,8 +25,11 @@ export type Connection = {
 
 type Candidate<T> = { value: T | undefined; source: SettingSource };
 
+/** The environment variables that choose a profile or override its settings. */
+export const ENV_VARIABLES = { profile: 'SHOPCTL_PROFILE', url: 'SHOPCTL_URL', token: 'SHOPCTL_TOKEN', apiKey: 'SHOPCTL_API_KEY' } as const;
+
 // An empty variable (`SHOPCTL_TOKEN= shopctl ...`) means "not set", as it does for most tools.
-const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+export const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 const firstGiven = <T>(candidates: Candidate<T>[]): { value: T; source: SettingSource } | undefined =>
   candidates.find((candidate) => candidate.value !== undefined) as { value: T; source: SettingSource } | undefined;
@@ -34,7 +37,7 @@ const firstGiven = <T>(candidates: Candidate<T>[]): { value: T; source: SettingS
 export const selectProfile = (flags: ConnectionFlags, env: NodeJS.ProcessEnv): { name: string; source: SettingSource } => {
   const { value, source } = firstGiven([
     { value: present(flags.profile), source: 'flag' },
-    { value: present(env.SHOPCTL_PROFILE), source: 'env' },
+    { value: present(env[ENV_VARIABLES.profile]), source: 'env' },
     { value: DEFAULT_PROFILE, source: 'default' },
   ])!;
   return { name: value, source };
@@ -50,13 +53,13 @@ export const resolveConnection = (flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const profile = profiles[profileName] ?? {};
   const url = firstGiven([
     { value: present(flags.url), source: 'flag' },
-    { value: present(env.SHOPCTL_URL), source: 'env' },
+    { value: present(env[ENV_VARIABLES.url]), source: 'env' },
     { value: present(profile.url), source: 'profile' },
     { value: DEFAULT_URL, source: 'default' },
   ])!;
   const levels: { token: string | undefined; apiKey: string | undefined; source: SettingSource; expiresAt?: string | undefined }[] = [
     { token: present(flags.token), apiKey: present(flags.apiKey), source: 'flag' },
-    { token: present(env.SHOPCTL_TOKEN), apiKey: present(env.SHOPCTL_API_KEY), source: 'env' },
+    { token: present(env[ENV_VARIABLES.token]), apiKey: present(env[ENV_VARIABLES.apiKey]), source: 'env' },
     { token: present(profile.token), apiKey: present(profile.apiKey), source: 'profile', expiresAt: profile.expiresAt },
   ];
   const level = levels.find((candidate) => candidate.token !== undefined || candidate.apiKey !== undefined);

@@ -1,4 +1,5 @@
 import type { ShopApiError } from '@eventshop/sdk';
+import { groupOf, type OperationDefinition } from '@eventshop/sdk/contract';
 import type { UsageHint } from '../commands/command-usage.js';
 import type { InputField } from '../schema/input-fields.js';
 
@@ -33,6 +34,13 @@ export type OperationAttempt = {
   /** The server the call went to. */
   url: string;
 };
+
+/** The attempt to call `definition`, its group read from the operation id. */
+export const attemptOf = (definition: OperationDefinition, details: Omit<OperationAttempt, 'operationId' | 'group'>): OperationAttempt => ({
+  operationId: definition.id,
+  group: groupOf(definition.id),
+  ...details,
+});
 
 /** An SDK error raised while running a generated command, with that command's context. */
 export class OperationFailedError extends Error {

@@ -45,7 +45,7 @@ export type UnwrappedSchema = {
   nullable: boolean;
   /** The outermost `.describe()` text; wrappers made after describing lose it, so look inside too. */
   description: string | undefined;
-  /** The outermost example from `.meta({ examples })` (or `example`). */
+  /** The outermost example from `.meta({ examples })`. */
   example: unknown;
 };
 
@@ -69,9 +69,8 @@ export const unwrap = (schema: FieldSchema): UnwrappedSchema => {
 };
 
 const exampleOf = (schema: FieldSchema): unknown => {
-  const meta = schema.meta() as { examples?: unknown; example?: unknown } | undefined;
-  if (Array.isArray(meta?.examples)) return meta.examples[0];
-  return meta?.example;
+  const meta = schema.meta() as { examples?: unknown } | undefined;
+  return Array.isArray(meta?.examples) ? meta.examples[0] : undefined;
 };
 
 /** What kind of value a base schema takes, as far as a command line cares. */

@@ -1,11 +1,11 @@
 import { operations } from '@eventshop/sdk/contract';
 import { ShopApiError } from '@eventshop/sdk';
 import { Command } from 'commander';
-import { updateProfile } from '../../config/config-file.js';
+import { updateProfile, withCredential } from '../../config/config-file.js';
 import type { Connection } from '../../config/connection.js';
 import { maskSecret } from '../../config/mask-secret.js';
 import { readAll, type CliContext } from '../../context.js';
-import { OperationFailedError, UsageError } from '../../errors/cli-errors.js';
+import { attemptOf, OperationFailedError, UsageError } from '../../errors/cli-errors.js';
 import { globalOptionsOf } from '../../global-options.js';
 import type { Colors } from '../../output/colors.js';
 import { formatInstant } from '../../output/format-time.js';
@@ -14,7 +14,7 @@ import { askForFields, canPrompt } from '../../prompts/field-prompts.js';
 import { inputFieldsOf } from '../../schema/input-fields.js';
 import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor, type UsageHint } from '../command-usage.js';
-import { environmentCredentialNote } from './environment-credentials.js';
+import { noteEnvironmentCredentials } from './environment-credentials.js';
 
 /** The operation this command performs; the generated `shopctl auth login` gives way to it. */
 export const LOGIN_OPERATION = 'auth.login';
@@ -84,25 +84,21 @@ const gatherCredentials = async (context: CliContext, command: Command, options:
 type SignIn = { configPath: string; connection: Connection; hint: UsageHint; email: string; password: string };
 
 const signIn = async (context: CliContext, printer: Printer, { configPath, connection, hint, email, password }: SignIn) => {
+  const definition = operations[LOGIN_OPERATION];
   // Sign in without any saved credential: a stale token would make the server refuse even this.
-  const client = clientFor({ ...connection, credential: undefined }, operations[LOGIN_OPERATION], context.now());
+  const client = clientFor({ ...connection, credential: undefined }, definition, context.now());
   let session;
   try {
     session = await client.call(LOGIN_OPERATION, { email, password });
   } catch (error) {
     if (!(error instanceof ShopApiError)) throw error;
-    const attempt = { operationId: LOGIN_OPERATION, group: 'auth', input: { email }, fields: inputFieldsOf(operations[LOGIN_OPERATION]), hint, url: connection.url };
-    throw new OperationFailedError(error, attempt);
+    throw new OperationFailedError(error, attemptOf(definition, { input: { email }, fields: inputFieldsOf(definition), hint, url: connection.url }));
   } finally {
     await client.close();
   }
   await updateProfile(configPath, connection.profileName, (profile) => ({
-    ...profile,
+    ...withCredential(profile, { token: session.token, expiresAt: session.expiresAt, email: session.user.email }),
     url: connection.url,
-    token: session.token,
-    expiresAt: session.expiresAt,
-    email: session.user.email,
-    apiKey: undefined,
   }));
   const { user } = session;
   printer.result({ profile: connection.profileName, url: connection.url, user, expiresAt: session.expiresAt }, () =>
@@ -111,22 +107,13 @@ const signIn = async (context: CliContext, printer: Printer, { configPath, conne
       `Saved the token in profile "${connection.profileName}"; it expires ${formatInstant(session.expiresAt, context.now())}.`,
     ].join('\n'),
   );
-  const note = environmentCredentialNote(context.env);
-  if (note) printer.note(note);
+  noteEnvironmentCredentials(printer, context.env);
 };
 
 const saveApiKey = async (context: CliContext, printer: Printer, configPath: string, connection: Connection, apiKey: string) => {
-  await updateProfile(configPath, connection.profileName, (profile) => ({
-    ...profile,
-    url: connection.url,
-    apiKey,
-    token: undefined,
-    expiresAt: undefined,
-    email: undefined,
-  }));
+  await updateProfile(configPath, connection.profileName, (profile) => ({ ...withCredential(profile, { apiKey }), url: connection.url }));
   printer.result({ profile: connection.profileName, url: connection.url, apiKey: maskSecret(apiKey) }, () =>
     `Saved API key ${maskSecret(apiKey)} in profile "${connection.profileName}" for ${connection.url}.`,
   );
-  const note = environmentCredentialNote(context.env);
-  if (note) printer.note(note);
+  noteEnvironmentCredentials(printer, context.env);
 };

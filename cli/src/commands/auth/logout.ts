@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { updateProfile } from '../../config/config-file.js';
+import { updateProfile, withCredential } from '../../config/config-file.js';
 import type { CliContext } from '../../context.js';
 import { globalOptionsOf } from '../../global-options.js';
 import { createPrinter } from '../../output/printer.js';
 import { loadSession } from '../../session.js';
-import { environmentCredentialNote } from './environment-credentials.js';
+import { noteEnvironmentCredentials } from './environment-credentials.js';
 
 /** `shopctl logout`: forgets the profile's token or API key; the URL stays. */
 export const logoutCommand = (context: CliContext): Command =>
@@ -18,19 +18,12 @@ export const logoutCommand = (context: CliContext): Command =>
       const before = config.profiles[connection.profileName];
       const hadCredential = before?.token !== undefined || before?.apiKey !== undefined;
       if (hadCredential) {
-        await updateProfile(configPath, connection.profileName, (profile) => ({
-          ...profile,
-          token: undefined,
-          expiresAt: undefined,
-          email: undefined,
-          apiKey: undefined,
-        }));
+        await updateProfile(configPath, connection.profileName, (profile) => withCredential(profile, undefined));
       }
       printer.result({ profile: connection.profileName, loggedOut: hadCredential }, () =>
         hadCredential
           ? `Logged out: removed the saved credentials from profile "${connection.profileName}".`
           : `Profile "${connection.profileName}" had no saved credentials.`,
       );
-      const note = environmentCredentialNote(context.env);
-      if (note) printer.note(note);
+      noteEnvironmentCredentials(printer, context.env);
     });

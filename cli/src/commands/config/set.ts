@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { updateProfile, type Profile } from '../../config/config-file.js';
+import { updateProfile, withCredential, type Profile } from '../../config/config-file.js';
 import { maskSecret } from '../../config/mask-secret.js';
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors/cli-errors.js';
@@ -10,9 +10,10 @@ import { usageHintFor, type UsageHint } from '../command-usage.js';
 import { SETTINGS, settingKey, type SettingKey } from './settings.js';
 
 /** A profile holds one credential: saving a token drops a key, and the other way round. */
-const CLEARED_BY: Partial<Record<SettingKey, Partial<Profile>>> = {
-  token: { apiKey: undefined, expiresAt: undefined, email: undefined },
-  'api-key': { token: undefined, expiresAt: undefined, email: undefined },
+const withSetting = (profile: Profile, setting: SettingKey, value: string): Profile => {
+  if (setting === 'token') return withCredential(profile, { token: value });
+  if (setting === 'api-key') return withCredential(profile, { apiKey: value });
+  return { ...profile, [SETTINGS[setting].field]: value };
 };
 
 /** `shopctl config set <key> <value>`: saves one setting in the profile (created if new). */
@@ -35,7 +36,7 @@ export const configSetCommand = (context: CliContext): Command =>
       const globals = globalOptionsOf(command);
       const printer = createPrinter(context.io, context.env, globals);
       const { configPath, connection } = await loadSession(context, globals, { mustExist: false });
-      await updateProfile(configPath, connection.profileName, (profile) => ({ ...profile, ...CLEARED_BY[setting], [SETTINGS[setting].field]: value }));
+      await updateProfile(configPath, connection.profileName, (profile) => withSetting(profile, setting, value));
       const shown = SETTINGS[setting].secret ? maskSecret(value) : value;
       printer.result({ profile: connection.profileName, key: setting, value: shown }, () => `Saved ${setting} = ${shown} in profile "${connection.profileName}".`);
     });

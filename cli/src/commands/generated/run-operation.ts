@@ -1,8 +1,8 @@
 import { ShopApiError } from '@eventshop/sdk';
-import { groupOf, type OperationDefinition } from '@eventshop/sdk/contract';
+import type { OperationDefinition } from '@eventshop/sdk/contract';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import { OperationFailedError, UsageError, type OperationAttempt } from '../../errors/cli-errors.js';
+import { attemptOf, OperationFailedError, UsageError } from '../../errors/cli-errors.js';
 import { globalOptionsOf } from '../../global-options.js';
 import { createPrinter } from '../../output/printer.js';
 import { confirmOperation } from '../../prompts/confirm-operation.js';
@@ -37,13 +37,12 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
   const { configPath, connection } = await loadSession(context, globals);
   const client = clientFor(connection, definition, context.now());
-  const attempt: OperationAttempt = { operationId: definition.id, group: groupOf(definition.id), input, fields, hint, url: connection.url };
+  const attempt = attemptOf(definition, { input, fields, hint, url: connection.url });
   try {
     const pagination = definition.pagination;
     if (own.all && pagination) {
       if (input[pagination.cursorField] !== undefined) throw new UsageError(`Use either --all or --${pagination.cursorField}, not both.`, hint);
-      const { [pagination.cursorField]: _cursor, ...firstPage } = input;
-      const items = await allItems(client, definition.id, firstPage);
+      const items = await allItems(client, definition.id, input);
       printResult(printer, definition, { [pagination.itemsField]: items, [pagination.nextCursorField]: null });
       return;
     }
