@@ -26,7 +26,7 @@ export class CancelledError extends Error {
 /** What a failed API call was doing, so its error message can name the next command to run. */
 export type OperationAttempt = {
   operationId: string;
-  /** The CLI path of the operation's group, e.g. `products`. */
+  /** The contract group of the operation, e.g. `products` (explain-error builds `${group}.${name}` ids from it). */
   group: string;
   input: Record<string, unknown>;
   fields: readonly InputField[];

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { operations, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
+import { fillPath, operations, pathParameterNames, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
@@ -16,7 +16,7 @@ export type RouteDependencies = {
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
-export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries(pathParameterNames(path).map((name) => [name, `{${name}}`])));
 
 /**
  * One route per contract operation, all built the same way: authenticate, authorise, read the
