@@ -117,14 +117,14 @@ export const catalogQueries = (pool: Pool) => ({
 
   /** Ranked full-text search; name matches weigh more than description matches. */
   async search(filter: { q: string; priceMin?: number; priceMax?: number; limit?: number; cursor?: string }) {
-    await assertSearchable(pool, filter.q);
     const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['number', 'uuid']);
     const { rows } = await pool.query<ProductRow & { rank: number }>(
       `SELECT * FROM (
          SELECT ${COLUMNS}, ts_rank_cd(search, query)::float8 AS rank
            FROM catalog_products, websearch_to_tsquery('english', $1) AS query
-          WHERE status = 'active' AND search @@ query
+          -- A query with no word to look for is never run against the catalog (see assertSearchable).
+          WHERE querytree(query) NOT IN ('', 'T') AND status = 'active' AND search @@ query
             AND ($2::bigint IS NULL OR price_amount >= $2)
             AND ($3::bigint IS NULL OR price_amount <= $3)
        ) hits
@@ -133,6 +133,8 @@ export const catalogQueries = (pool: Pool) => ({
        LIMIT $6`,
       [filter.q, filter.priceMin ?? null, filter.priceMax ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
+    // Only an empty page asks why: a query with no word to look for gets a 400, not an empty list.
+    if (rows.length === 0) await assertSearchable(pool, filter.q);
     return toPage(rows, limit, (row) => ({ ...toView(row), rank: Number(row.rank) }), (row) => [row.rank, row.id]);
   },
 });
@@ -142,7 +144,8 @@ export type CatalogQueries = ReturnType<typeof catalogQueries>;
 /**
  * A query needs one word to look for. Only exclusions (`-ceramic`) would match nearly the whole
  * catalog without the index and rank every row (tens of ms at 10,000 products); only very common
- * words (`the`) match nothing. Both are answered with what to type instead.
+ * words (`the`) match nothing. The search itself filters both out before touching the catalog;
+ * this tells the caller what to type instead.
  */
 const assertSearchable = async (pool: Pool, q: string) => {
   const { rows } = await pool.query<{ tree: string }>({
