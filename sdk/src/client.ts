@@ -10,9 +10,9 @@ import {
   type OperationId,
   type Operations,
 } from './contract/index.js';
-import { AbortedError, NetworkError, ShopApiError, ValidationError, errorFromResponse } from './errors.js';
-import { DEFAULT_MAX_RETRIES, retryDelayMs, shouldRetry } from './retry.js';
-import { undiciTransport, type Transport } from './transport.js';
+import { AbortedError, NetworkError, ShopApiError, UnexpectedResponseError, ValidationError, errorFromResponse } from './errors.js';
+import { DEFAULT_MAX_RETRIES, isTransientStatus, retryDelayMs, shouldRetry } from './retry.js';
+import { undiciTransport, type Transport, type TransportResponse } from './transport.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const SDK_VERSION = '0.1.0';
@@ -102,6 +102,10 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`createShopClient: unknown option "${key}"`);
   }
   if (!options.baseUrl) throw new TypeError('createShopClient: baseUrl is required');
+  // Without a scheme, `localhost:3000` would only fail at the first call, as a network error retried twice.
+  if (!/^https?:\/\//i.test(options.baseUrl)) {
+    throw new TypeError(`createShopClient: baseUrl must start with http:// or https://, got ${JSON.stringify(options.baseUrl)}`);
+  }
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const transport = options.transport ?? undiciTransport();
   let token = options.token;
@@ -140,25 +144,35 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     for (let retriesSoFar = 0; ; retriesSoFar++) {
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;
-      let failure: ShopApiError;
-      let status: number | undefined;
-      let responseHeaders: Record<string, string> | undefined;
+      // What came back: an answer, or the NetworkError for none (reading the answer stays outside the
+      // try, so an UnexpectedResponseError is not mistaken for a network failure).
+      let answer: TransportResponse | NetworkError;
       try {
-        const response = await transport.request({ method: definition.method, url: request.url, headers, body: request.body, signal });
-        const body = parseBody(response.body);
-        if (response.status < 400) {
-          return { data: body as OutputOf<Id>, status: response.status, headers: response.headers, requestId: response.headers['x-request-id'] };
-        }
-        failure = errorFromResponse(response.status, body, response.headers);
-        status = response.status;
-        responseHeaders = response.headers;
+        answer = await transport.request({ method: definition.method, url: request.url, headers, body: request.body, signal });
       } catch (error) {
         if (requestOptions.signal?.aborted) {
           throw new AbortedError('The request was aborted', { status: 0, code: 'aborted', cause: error });
         }
-        failure = timeout.aborted
+        answer = timeout.aborted
           ? new NetworkError(`No answer from ${baseUrl} within ${timeoutMs} ms`, { status: 0, code: 'timeout', cause: error })
           : new NetworkError(`Could not reach ${baseUrl}: ${describeNetworkError(error)}`, { status: 0, code: 'network_error', cause: error });
+      }
+      let failure: ShopApiError;
+      let status: number | undefined;
+      let responseHeaders: Record<string, string> | undefined;
+      if (answer instanceof NetworkError) {
+        failure = answer;
+      } else {
+        const body = readJson(answer);
+        // A proxy in front of the server answers a brief outage with its own page: that is retried as
+        // usual. Any other answer that is not JSON did not come from an eventshop server.
+        if (body === NOT_JSON && !isTransientStatus(answer.status)) throw unexpectedResponse(definition.method, request.url, baseUrl, answer);
+        if (body !== NOT_JSON && answer.status < 400) {
+          return { data: body as OutputOf<Id>, status: answer.status, headers: answer.headers, requestId: answer.headers['x-request-id'] };
+        }
+        failure = errorFromResponse(answer.status, body === NOT_JSON ? undefined : body, answer.headers);
+        status = answer.status;
+        responseHeaders = answer.headers;
       }
       const retry = shouldRetry({
         retriesSoFar,
@@ -253,13 +267,31 @@ const localValidationError = (id: string, error: z.ZodError) => {
   });
 };
 
-const parseBody = (text: string): unknown => {
-  if (text === '') return undefined;
+const NOT_JSON = Symbol('not JSON');
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/** Every answer of the API is JSON (a problem+json for failures), with a body. */
+const readJson = (response: TransportResponse): unknown => {
+  const contentType = response.headers['content-type'];
+  // A custom transport may leave the header out; then the body decides.
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) return NOT_JSON;
   try {
-    return JSON.parse(text);
+    return JSON.parse(response.body);
   } catch {
-    return text;
+    return NOT_JSON;
   }
+};
+
+const unexpectedResponse = (method: string, url: string, baseUrl: string, response: TransportResponse) => {
+  const contentType = response.headers['content-type'];
+  const what =
+    contentType === undefined ? 'no Content-Type and a body that is not JSON'
+    : JSON_CONTENT_TYPE.test(contentType) ? `${contentType} but a body that is not valid JSON`
+    : contentType;
+  return new UnexpectedResponseError(
+    `${method} ${url} answered HTTP ${response.status} with ${what}, where the eventshop API sends JSON: is ${baseUrl} an eventshop server?`,
+    { status: response.status, code: 'unexpected_response', requestId: response.headers['x-request-id'], headers: response.headers, contentType },
+  );
 };
 
 const describeNetworkError = (error: unknown): string => {
