@@ -9,6 +9,7 @@ const main = async () => {
   const server = await createServer(config, { logger: { level: config.logLevel } });
   const address = await server.app.listen({ host: config.host, port: config.port });
   const base = address.replace('127.0.0.1', 'localhost');
+  server.announce(base);
 
   say();
   say(`eventshop is listening on ${base}`);

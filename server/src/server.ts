@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './infra/clock.js';
 import type { Config } from './infra/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
 import { migrate } from './infra/database/migrations.js';
-import { createPool } from './infra/database/pool.js';
+import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { catalogProjection } from './modules/products/projections.js';
 import { apiKeysProjection } from './modules/api-keys/projections.js';
@@ -21,6 +21,8 @@ export type RunningServer = {
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** Records where the server listens, so a second server started on the same data directory can name it. */
+  announce(url: string): void;
   close(): Promise<void>;
 };
 
@@ -60,6 +62,7 @@ export const createServer = async (
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      announce: (url) => embedded?.announce(url),
       async close() {
         await app.close();
         await eventStore.close().catch(() => {});
@@ -74,7 +77,8 @@ export const createServer = async (
 };
 
 const ensureDatabase = async (adminUrl: string, name: string) => {
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs });
+  client.on('error', () => {}); // a failure mid-way rejects the statement, and start-up reports that
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
