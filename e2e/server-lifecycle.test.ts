@@ -45,6 +45,29 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 120_000);
 
+  it('refuses a second server on the same data directory, naming the running one, and leaves the first unharmed', async () => {
+    const dataDir = await makeDataDir();
+    dirs.push(dataDir);
+    const first = await startServerProcess(env(dataDir));
+
+    const refusal = await startServerProcess(env(dataDir)).then(
+      async (second) => {
+        await second.stop('SIGKILL');
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    expect(refusal).toContain('exited (1)');
+    expect(refusal).toContain(`Another eventshop server (process ${first.child.pid}, listening on ${first.url})`);
+
+    // The refused start touched nothing the first one uses.
+    const client = await signIn(first.url);
+    expect((await client.system.ready({})).status).toBe('ready');
+    await client.close();
+    expect(await first.stop('SIGINT')).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  }, 120_000);
+
   it('recovers after the server is killed: the next start adopts PostgreSQL and loses nothing', async () => {
     const dataDir = await makeDataDir();
     dirs.push(dataDir);

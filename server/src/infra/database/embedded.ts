@@ -53,8 +53,7 @@ export const startEmbeddedPostgres = async (
       announce: (url) => ownership.announce(url),
       async stop() {
         await watch.stop();
-        const left = runningServer(directory);
-        if (left) await stopPostmaster(left.pid);
+        await postgres.stop();
         if (options.persistent === false) await rm(directory, { recursive: true, force: true });
         ownership.release();
       },
@@ -65,7 +64,7 @@ export const startEmbeddedPostgres = async (
   }
 };
 
-type Postgres = { port: number; start(): Promise<void> };
+type Postgres = { port: number; start(): Promise<void>; stop(): Promise<void> };
 
 /** One PostgreSQL on `port`; `start` may be called again after it died, and says why when it fails. */
 const embeddedPostgres = async (directory: string, port: number, options: { persistent?: boolean; log?: (line: string) => void }): Promise<Postgres> => {
@@ -97,17 +96,30 @@ const embeddedPostgres = async (directory: string, port: number, options: { pers
     onLog: remember,
     onError: remember,
   });
+  // Whether the library's own child is the PostgreSQL running now. Only then may its stop() be
+  // used: it waits for that child's exit, for ever if the child is already gone.
+  let childRunning = false;
   return {
     port,
     async start() {
       recent.length = 0;
+      childRunning = false;
       try {
         if (!existsSync(path.join(directory, 'PG_VERSION'))) await server.initialise();
         await server.start();
+        childRunning = true;
       } catch (error) {
         // The library rejects with nothing when PostgreSQL exits early; its own log says why.
         throw new Error(`PostgreSQL did not start in ${directory}:\n  ${recent.join('\n  ') || String(error)}`, { cause: error });
       }
+    },
+    async stop() {
+      const running = runningServer(directory);
+      if (running === undefined) return;
+      // The library's stop also tells its exit hook there is nothing left to stop.
+      if (childRunning) await server.stop();
+      else await stopPostmaster(running.pid);
+      childRunning = false;
     },
   };
 };

@@ -32,7 +32,7 @@ const QUERY_DEADLINE = 'Query read timeout';
  * Every connection the server uses comes from here, Emmett's included (it is given this pool),
  * so the error handling and deadlines below cover every statement.
  */
-export const createPool = (connectionString: string, max = 20, timeouts: Partial<typeof DATABASE_TIMEOUTS> = {}) => {
+export const createPool = (connectionString: string, max = 20, timeouts: { [Name in keyof typeof DATABASE_TIMEOUTS]?: number } = {}) => {
   const { connectMs, statementMs, queryMs, idleInTransactionMs } = { ...DATABASE_TIMEOUTS, ...timeouts };
   const pool = new pg.Pool({
     connectionString,
