@@ -21,11 +21,15 @@ const main = async () => {
     say(`    email     ${server.admin.email}`);
     say(`    password  ${server.admin.generatedPassword}`);
   }
+  if (server.admin.passwordReset) {
+    say();
+    say(`  The password of ${server.admin.email} was reset from EVENTSHOP_ADMIN_PASSWORD; its earlier sessions were ended.`);
+  }
   say();
   say('  Get an admin token:');
   say(`    npx shopctl login --url ${base} --email ${server.admin.email}`);
   say(`    curl -s ${base}/api/users/login -H 'content-type: application/json' -d '{"email":"${server.admin.email}","password":"..."}'`);
-  if (!server.admin.generatedPassword) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
+  if (!server.admin.generatedPassword && !server.admin.passwordReset) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
   say();
   say('Press Ctrl-C to stop.');
 
