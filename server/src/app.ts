@@ -14,6 +14,7 @@ import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
+import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
 import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
@@ -27,7 +28,7 @@ export type AppDependencies = {
   eventStore: PostgresEventStore;
   tokens: TokenService;
   clock: Clock;
-  logger?: boolean | { level: string };
+  logger?: boolean | LoggerOptions;
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
@@ -43,6 +44,7 @@ const DOCS_LOGO =
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {

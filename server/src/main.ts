@@ -1,4 +1,5 @@
 import { loadConfig } from './infra/config.js';
+import { loggerOptions } from './infra/logging.js';
 import { createServer } from './server.js';
 
 /** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
@@ -6,8 +7,11 @@ const main = async () => {
   const config = loadConfig();
   const say = (line = '') => process.stdout.write(`${line}\n`);
   say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
-  const server = await createServer(config, { logger: { level: config.logLevel } });
+  const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout) });
+  // The banner says where it listens; Fastify's own "Server listening" line would come above it.
+  server.app.log.level = 'warn';
   const address = await server.app.listen({ host: config.host, port: config.port });
+  server.app.log.level = config.logLevel;
   const base = address.replace('127.0.0.1', 'localhost');
   server.announce(base);
 
@@ -32,6 +36,7 @@ const main = async () => {
   if (!server.admin.generatedPassword && !server.admin.passwordReset) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
   say();
   say('Press Ctrl-C to stop.');
+  server.app.log.info({ url: base }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/e
 import { migrate } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
+import type { LoggerOptions } from './infra/logging.js';
 import { catalogProjection } from './modules/products/projections.js';
 import { apiKeysProjection } from './modules/api-keys/projections.js';
 import { ensureAdmin } from './modules/users/accounts.js';
@@ -37,7 +38,7 @@ export const inlineProjections = () => projections.inline([catalogProjection, us
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void } = {},
+  options: { clock?: Clock; logger?: boolean | LoggerOptions; log?: (line: string) => void } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
