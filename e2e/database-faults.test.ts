@@ -42,7 +42,7 @@ describe('the server outlives its database', () => {
   it('answers 503 while PostgreSQL is killed under 8 writers, restarts it, and keeps every acknowledged create exactly once', async () => {
     const { server, dataDir, token } = await start();
     const firstPostmaster = postmasterPid(dataDir);
-    const writers = startWriters(server.url, token, { writers: 8, category: 'killed', limitMs: HUNG_MS });
+    const writers = startWriters(server, token, { writers: 8, category: 'killed', limitMs: HUNG_MS });
 
     // Health and readiness as a load balancer sees them, throughout.
     const seen = { health: new Set<number>(), ready: new Set<number>() };

@@ -95,14 +95,14 @@ export const createOnce = async (base: string, token: string, category: string, 
 
 export type LoadReport = { sent: number; outcomes: Outcome[]; acknowledged: string[] };
 
-/** `writers` clients creating products in `category` back to back until `stop` is called. */
-export const startWriters = (base: string, token: string, options: { writers: number; category: string; limitMs: number }) => {
+/** `writers` clients creating products in `category` back to back until `stop` is called; `target.url` is read for each request. */
+export const startWriters = (target: { url: string }, token: string, options: { writers: number; category: string; limitMs: number }) => {
   const report: LoadReport = { sent: 0, outcomes: [], acknowledged: [] };
   let stopped = false;
   const writer = async () => {
     while (!stopped) {
       const name = `${options.category} item ${report.sent++}`;
-      const outcome = await createOnce(base, token, options.category, name, options.limitMs);
+      const outcome = await createOnce(target.url, token, options.category, name, options.limitMs);
       report.outcomes.push(outcome);
       if (outcome.kind === 'created') report.acknowledged.push(name);
       // Refused connections fail in microseconds; do not spin on them.

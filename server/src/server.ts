@@ -43,8 +43,10 @@ export const createServer = async (
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
+  // Until the app's logger exists, start-up problems go to stderr.
+  let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(`${config.dataDir}/postgres`, { log: options.log });
+    embedded = await startEmbeddedPostgres(`${config.dataDir}/postgres`, { log: options.log, notice: (line) => notice(line) });
     await ensureDatabase(embedded.adminUrl, DATABASE_NAME);
     databaseUrl = embedded.urlFor(DATABASE_NAME);
   }
@@ -58,6 +60,7 @@ export const createServer = async (
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
     const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds });
+    notice = (line) => app.log.warn(line);
     return {
       app,
       databaseUrl,

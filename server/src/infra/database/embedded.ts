@@ -29,7 +29,13 @@ export class DirectoryInUseError extends Error {}
  */
 export const startEmbeddedPostgres = async (
   directory: string,
-  options: { persistent?: boolean; log?: (line: string) => void } = {},
+  options: {
+    persistent?: boolean;
+    /** PostgreSQL's own output. */
+    log?: (line: string) => void;
+    /** What an operator should hear about: PostgreSQL died and is being restarted, or is back. */
+    notice?: (line: string) => void;
+  } = {},
 ): Promise<EmbeddedDatabase> => {
   const log = options.log ?? (() => {});
   await mkdir(directory, { recursive: true });
@@ -45,7 +51,7 @@ export const startEmbeddedPostgres = async (
       postgres = await embeddedPostgres(directory, await freePort(), options);
       await postgres.start();
     }
-    const watch = superviseRestarts(directory, postgres, log);
+    const watch = superviseRestarts(directory, postgres, options.notice ?? log);
     const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${postgres.port}/${database}`;
     return {
       adminUrl: urlFor('postgres'),

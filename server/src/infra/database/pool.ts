@@ -23,6 +23,9 @@ export const DATABASE_TIMEOUTS = {
   idleInTransactionMs: 10_000,
 } as const;
 
+/** The longest a request waits on an unreachable or frozen database before its 503. */
+export const DATABASE_ANSWER_BOUND_MS = DATABASE_TIMEOUTS.connectMs + DATABASE_TIMEOUTS.queryMs;
+
 type ClientQuery = (...args: unknown[]) => unknown;
 
 /** node-postgres' own words for a deadline it gave up on; the session behind it is in an unknown state. */
