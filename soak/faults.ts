@@ -165,6 +165,7 @@ export const faultsSoak: Soak = {
         ['answered anything else', `${outcomes.other}${outcomes.otherStatuses.length ? ` (${outcomes.otherStatuses.join(', ')})` : ''}`, 0],
         ['connection refused or reset', outcomes.refused, 0],
         [`hung past ${(boundMs + SLACK_MS) / 1000} s`, outcomes.hung, 0],
+        ['slowest answer (ms)', report.slowestAnswerMs, undefined],
         [`/ready polls over ${READY_LIMIT_MS} ms`, `${probes.tally.slowReady} of ${probes.tally.readyPolls}`, 0],
         ['/health not 200', probes.tally.healthNot200, 0],
         ['process restarts', restarts, 0],

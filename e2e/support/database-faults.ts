@@ -93,16 +93,18 @@ export const createOnce = async (base: string, token: string, category: string, 
   return { kind: 'other', status: response.status, body };
 };
 
-export type LoadReport = { sent: number; outcomes: Outcome[]; acknowledged: string[] };
+export type LoadReport = { sent: number; outcomes: Outcome[]; acknowledged: string[]; slowestAnswerMs: number };
 
 /** `writers` clients creating products in `category` back to back until `stop` is called; `target.url` is read for each request. */
 export const startWriters = (target: { url: string }, token: string, options: { writers: number; category: string; limitMs: number }) => {
-  const report: LoadReport = { sent: 0, outcomes: [], acknowledged: [] };
+  const report: LoadReport = { sent: 0, outcomes: [], acknowledged: [], slowestAnswerMs: 0 };
   let stopped = false;
   const writer = async () => {
     while (!stopped) {
       const name = `${options.category} item ${report.sent++}`;
+      const started = Date.now();
       const outcome = await createOnce(target.url, token, options.category, name, options.limitMs);
+      if (outcome.kind !== 'hung') report.slowestAnswerMs = Math.max(report.slowestAnswerMs, Date.now() - started);
       report.outcomes.push(outcome);
       if (outcome.kind === 'created') report.acknowledged.push(name);
       // Refused connections fail in microseconds; do not spin on them.
