@@ -22,33 +22,13 @@ describe('npm start on the embedded PostgreSQL', () => {
     }
   });
 
-  it('stops PostgreSQL on Ctrl-C and keeps the data for the next start', async () => {
+  it('refuses a second server on its data directory, naming the first, and on Ctrl-C stops PostgreSQL and keeps the data for the next start', async () => {
     const dataDir = await makeDataDir();
     dirs.push(dataDir);
 
     const first = await startServerProcess(env(dataDir));
     expect(first.output()).toContain('/docs');
     expect(first.output()).toContain('shopctl login');
-    const client = await signIn(first.url);
-    const product = await client.products.create({ name: 'Lifecycle kettle', price: { amount: 4200, currency: 'EUR' }, categoryId: 'kitchen' });
-    await client.close();
-    expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);
-
-    expect(await first.stop('SIGINT')).toBe(0);
-    expect(postgresProcessesFor(dataDir)).toEqual([]);
-
-    const second = await startServerProcess(env(dataDir));
-    const again = await signIn(second.url);
-    expect(await again.products.get({ id: product.id })).toMatchObject({ name: 'Lifecycle kettle', version: 1 });
-    await again.close();
-    expect(await second.stop('SIGTERM')).toBe(0);
-    expect(postgresProcessesFor(dataDir)).toEqual([]);
-  }, 120_000);
-
-  it('refuses a second server on the same data directory, naming the running one, and leaves the first unharmed', async () => {
-    const dataDir = await makeDataDir();
-    dirs.push(dataDir);
-    const first = await startServerProcess(env(dataDir));
 
     const refusal = await startServerProcess(env(dataDir)).then(
       async (second) => {
@@ -63,8 +43,18 @@ describe('npm start on the embedded PostgreSQL', () => {
     // The refused start touched nothing the first one uses.
     const client = await signIn(first.url);
     expect((await client.system.ready({})).status).toBe('ready');
+    const product = await client.products.create({ name: 'Lifecycle kettle', price: { amount: 4200, currency: 'EUR' }, categoryId: 'kitchen' });
     await client.close();
+    expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);
+
     expect(await first.stop('SIGINT')).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+
+    const second = await startServerProcess(env(dataDir));
+    const again = await signIn(second.url);
+    expect(await again.products.get({ id: product.id })).toMatchObject({ name: 'Lifecycle kettle', version: 1 });
+    await again.close();
+    expect(await second.stop('SIGTERM')).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 120_000);
 
