@@ -6,7 +6,7 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
-import type { Pool } from './infra/database/pool.js';
+import { withDeadline, type Pool } from './infra/database/pool.js';
 import { requestLeftEvents } from './infra/eventstore.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
@@ -14,9 +14,10 @@ import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
+import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
-import { systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
+import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
 import { apiKeyHandlers } from './modules/api-keys/handlers.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { userHandlers } from './modules/users/handlers.js';
@@ -27,7 +28,7 @@ export type AppDependencies = {
   eventStore: PostgresEventStore;
   tokens: TokenService;
   clock: Clock;
-  logger?: boolean | { level: string };
+  logger?: boolean | LoggerOptions;
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
@@ -43,6 +44,7 @@ const DOCS_LOGO =
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
@@ -66,7 +68,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     {
       name: 'database',
       check: async () => {
-        await deps.pool.query('SELECT 1');
+        await deps.pool.query(withDeadline('SELECT 1', [], READINESS_DEADLINE_MS));
         return { ok: true };
       },
     },
@@ -74,10 +76,15 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       name: 'read models',
       // Inline projections commit with their events, so they are never behind; this proves their tables answer.
       check: async () => {
-        await deps.pool.query('SELECT 1 FROM catalog_products LIMIT 1');
-        await deps.pool.query('SELECT 1 FROM user_accounts LIMIT 1');
-        await deps.pool.query('SELECT 1 FROM user_addresses LIMIT 1');
-        await deps.pool.query('SELECT 1 FROM api_keys LIMIT 1');
+        // One statement, so a poll holds one connection at most while the database is slow.
+        await deps.pool.query(
+          withDeadline(
+            `SELECT (SELECT 1 FROM catalog_products LIMIT 1), (SELECT 1 FROM user_accounts LIMIT 1),
+                    (SELECT 1 FROM user_addresses LIMIT 1), (SELECT 1 FROM api_keys LIMIT 1)`,
+            [],
+            READINESS_DEADLINE_MS,
+          ),
+        );
         return { ok: true, detail: 'inline: updated in each append transaction' };
       },
     },

@@ -3,6 +3,7 @@ import { fillPath, operations, pathParameterNames, type OperationDefinition, typ
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type IdempotencyStore, type StoredResponse } from './idempotency.js';
 import { parseInput } from './input.js';
 import type { HandlerTable, RequestContext } from './operations.js';
@@ -87,7 +88,9 @@ const runOnce = async (
     await store.complete(principal, key, response);
     return response;
   } catch (error) {
-    await store.abandon(principal, key).catch(() => {});
+    // When the database went away mid-request the append may have committed with its answer lost;
+    // the claim stays, so a retry finds out from the events instead of doing it again.
+    if (!isDatabaseUnavailable(error)) await store.abandon(principal, key).catch(() => {});
     throw error;
   }
 };
