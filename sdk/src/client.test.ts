@@ -239,7 +239,7 @@ describe('local validation', () => {
     const failure = client.products.create({ ...newProduct, price: { amount: 12.99, currency: 'usd' } });
     await expect(failure).rejects.toBeInstanceOf(ValidationError);
     const error = (await failure.catch((caught: unknown) => caught)) as ValidationError;
-    expect(error).toMatchObject({ status: 0, code: 'invalid_input' });
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed' });
     expect(error.fieldErrors.map((fieldError) => fieldError.field).sort()).toEqual(['price.amount', 'price.currency']);
     expect(error.message).toMatch(/^Invalid input for products\.create: /);
     expect(requests).toHaveLength(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withTextRules } from './text.js';
 
 /** What an operation does to the system: changes it, reads it, or streams from it (SSE). */
 export type OperationKind = 'command' | 'query' | 'stream';
@@ -57,7 +58,8 @@ export type OperationDefinition<
 
 /**
  * Declares one operation of the API. The object is data: the server, the SDK and the CLI
- * each walk the table of these to build routes, methods and commands.
+ * each walk the table of these to build routes, methods and commands. Every string field of the
+ * input gets the contract's text rule here (see text.ts), so no field can forget it.
  */
 export const operation = <
   const Id extends string,
@@ -72,7 +74,7 @@ export const operation = <
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
     }
   }
-  return definition;
+  return { ...definition, input: withTextRules(definition.input) };
 };
 
 /**

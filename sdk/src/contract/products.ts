@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
 import { operation } from './operation.js';
+import { multiline, nonBlankText } from './text.js';
 
-const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ examples: ['Espresso cup'] });
-const Description = z
-  .string()
-  .max(5000)
-  .describe('Product description (searchable)')
-  .meta({ examples: ['Porcelain cup for a double shot, 80 ml'] });
+const Name = nonBlankText(200).describe('Product name').meta({ examples: ['Espresso cup'] });
+const Description = multiline(
+  z
+    .string()
+    .max(5000)
+    .describe('Product description (searchable); may span lines')
+    .meta({ examples: ['Porcelain cup for a double shot, 80 ml'] }),
+);
 const CategoryId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'Use lowercase letters, digits and dashes (e.g. kitchen-ware)')
@@ -120,7 +123,11 @@ export const productOperations = {
     description: 'Full-text search over name and description, best match first. Active products only.',
     input: z
       .object({
-        q: z.string().trim().min(1).max(200).describe('Search words').meta({ examples: ['espresso cup'] }),
+        q: nonBlankText(200)
+          .describe(
+            'Search words (web search syntax: "quoted phrase", or, -excluded). At least one word must be neither excluded nor a very common English word (the, and, can): such a query is refused with 400',
+          )
+          .meta({ examples: ['espresso cup'] }),
         price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
         price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
         limit: Limit.optional(),

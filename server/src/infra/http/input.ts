@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { EXPECTED_VERSION_FIELD, fieldLocations, type OperationDefinition } from '@eventshop/sdk/contract';
+import { EXPECTED_VERSION_FIELD, fieldLocations, validateInput, type OperationDefinition } from '@eventshop/sdk/contract';
 import { RequestValidationError, type FieldError } from './problems.js';
 
 /**
@@ -49,10 +49,10 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
     }
   }
 
-  const parsed = definition.input.safeParse(raw);
-  if (!parsed.success) problems.push(...parsed.error.issues.map(toFieldError));
-  if (problems.length > 0) throw new RequestValidationError(dedupe(problems));
-  return parsed.data as Record<string, unknown>;
+  const validated = validateInput(definition, raw);
+  if (!validated.success) problems.push(...validated.errors);
+  if (problems.length > 0 || !validated.success) throw new RequestValidationError(dedupe(problems));
+  return validated.data;
 };
 
 const describe = (location: string) => (location === 'header' ? 'If-Match header' : location === 'path' ? 'URL path' : 'query string');
@@ -84,11 +84,6 @@ const coerceQueryValue = (schema: z.ZodType | undefined, value: unknown): unknow
       return value;
   }
 };
-
-const toFieldError = (issue: z.core.$ZodIssue): FieldError => ({
-  field: issue.path.length > 0 ? issue.path.join('.') : '(input)',
-  message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-});
 
 const dedupe = (errors: FieldError[]) => {
   const seen = new Set<string>();
