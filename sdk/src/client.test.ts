@@ -264,12 +264,12 @@ describe('paginated methods', () => {
     const page = (ids: string[], nextCursor: string | null) => json(200, { items: ids.map((id) => ({ ...product, id })), nextCursor });
     const { client, requests } = clientWith([page(['a', 'b'], 'c1'), page(['c', 'd'], 'c2'), page(['e'], null)]);
     const ids: string[] = [];
-    for await (const item of client.products.list.all({ price_max: 5000, limit: 2 })) ids.push(item.id);
+    for await (const item of client.products.list.all({ price_max: 5000, currency: 'USD', limit: 2 })) ids.push(item.id);
     expect(ids).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(requests.map((request) => new URL(request.url).search)).toEqual([
-      '?price_max=5000&limit=2',
-      '?price_max=5000&limit=2&cursor=c1',
-      '?price_max=5000&limit=2&cursor=c2',
+      '?price_max=5000&currency=USD&limit=2',
+      '?price_max=5000&currency=USD&limit=2&cursor=c1',
+      '?price_max=5000&currency=USD&limit=2&cursor=c2',
     ]);
   });
 

@@ -12,6 +12,9 @@ export type AuthRequirement = 'public' | 'customer' | 'admin' | 'operator' | 'se
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** The error statuses an operation may declare for itself (`errors`); the rest follow from its kind (responses.ts). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 414 | 415 | 422 | 429 | 500 | 503;
+
 export type InputSchema = z.ZodObject<z.ZodRawShape>;
 
 /** For list operations: which input field takes the cursor and which output fields hold the items and the next cursor. */
@@ -36,6 +39,11 @@ export type OperationDefinition<
   /** Every field the caller sends: path parameters, query or body fields, and `expectedVersion`. */
   readonly input: Input;
   readonly output: Output;
+  /**
+   * Refusals particular to this operation, by status, in words for the reference: those that do not
+   * follow from its kind (a login's 401, a sign-up's 409), or a more precise meaning for one that does.
+   */
+  readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
   /** HTTP status of a success; 201 answers also carry a `Location` header. */
   readonly successStatus?: 200 | 201 | 202;
   /** For list operations: which input field takes the cursor and which output field returns the next one. */

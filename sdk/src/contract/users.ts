@@ -117,6 +117,10 @@ export const userOperations = {
     summary: 'Create an account',
     description:
       'Creates a customer account and signs it in. An email can hold one account (letter case does not matter); a taken email answers 409.',
+    errors: {
+      409: 'The email is already registered (`email_taken`)',
+      429: 'Too many sign-ups from your address; see Retry-After',
+    },
     input: z.object({ email: Email, password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
     output: UserSession,
     successStatus: 201,
@@ -142,6 +146,9 @@ export const userOperations = {
     summary: 'Change your profile',
     description:
       'Changes the given fields and leaves the others. `phone: null` removes the phone number. A new email must not belong to another account (409).',
+    errors: {
+      409: 'The new email belongs to another account (`email_taken`), the account is closed, or the Idempotency-Key is in use',
+    },
     input: z
       .object({
         name: PersonName.optional(),
@@ -162,6 +169,10 @@ export const userOperations = {
     summary: 'Change your password',
     description:
       'Needs the current password. Every token issued before the change stops working; the answer carries a fresh one so you stay signed in.',
+    errors: {
+      400: 'Invalid input, or `currentPassword` is not your current password',
+      429: 'Too many wrong current passwords: they count against the account’s sign-in limit; see Retry-After',
+    },
     input: z
       .object({
         currentPassword: z.string().min(1).max(1024).describe('Your password now').meta({ examples: ['correct horse battery staple'] }),

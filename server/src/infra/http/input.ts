@@ -22,6 +22,10 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
       problems.push({ field: name, message: 'Unknown query parameter' });
       continue;
     }
+    if (Array.isArray(value)) {
+      problems.push({ field: name, message: 'Send this query parameter once' });
+      continue;
+    }
     raw[name] = coerceQueryValue(shape[name] as z.ZodType, value);
   }
 
@@ -44,8 +48,8 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
     const ifMatch = request.headers['if-match'];
     if (ifMatch !== undefined) {
       const version = parseIfMatch(ifMatch);
-      if (version === undefined) problems.push({ field: 'If-Match', message: 'Send the ETag you read, such as "3"' });
-      else raw[EXPECTED_VERSION_FIELD] = version;
+      if (version === undefined) problems.push({ field: 'If-Match', message: 'Send the ETag you read, such as "3", or * for any version' });
+      else if (version !== ANY_VERSION) raw[EXPECTED_VERSION_FIELD] = version;
     }
   }
 
@@ -57,10 +61,19 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
 
 const describe = (location: string) => (location === 'header' ? 'If-Match header' : location === 'path' ? 'URL path' : 'query string');
 
-/** `"7"`, `W/"7"` or a bare `7`; anything else is not a version we gave out. */
-const parseIfMatch = (header: string): number | undefined => {
-  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  return match ? Number(match[1]) : undefined;
+/**
+ * What If-Match may hold: one ETag we gave out (`"7"`, also `W/"7"` or a bare `7`), or `*`, which
+ * RFC 9110 defines as "any current version": the change goes ahead without a version check (an
+ * entity that does not exist still answers 404). Lists of tags are not accepted: an entity has
+ * one version. The OpenAPI document shows this same pattern.
+ */
+export const IF_MATCH_PATTERN = /^\s*(?:(\*)|(?:W\/)?"(\d{1,15})"|(\d{1,15}))\s*$/;
+const ANY_VERSION = '*';
+
+const parseIfMatch = (header: string): number | typeof ANY_VERSION | undefined => {
+  const match = IF_MATCH_PATTERN.exec(header);
+  if (!match) return undefined;
+  return match[1] ? ANY_VERSION : Number(match[2] ?? match[3]);
 };
 
 const baseType = (schema: z.ZodType): string => {
