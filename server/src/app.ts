@@ -12,6 +12,7 @@ import { idempotencyStore } from './infra/http/idempotency.js';
 import { trackAllowedMethods } from './infra/http/allowed-methods.js';
 import { clientErrorHandler, refuseUnsupportedEncodings, routerProblem } from './infra/http/framework-errors.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
+import { parseQueryString } from './infra/http/query-string.js';
 import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
@@ -54,6 +55,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     // Refusals from before routing are problems too (framework-errors.ts).
     frameworkErrors: routerProblem,
     clientErrorHandler,
+    routerOptions: { querystringParser: parseQueryString },
   });
   const allowedMethods = trackAllowedMethods(app);
 

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { EXPECTED_VERSION_FIELD, fieldLocations, validateInput, type OperationDefinition } from '@eventshop/sdk/contract';
 import { RequestValidationError, type FieldError } from './problems.js';
+import { MalformedQueryValue } from './query-string.js';
 
 /**
  * Gathers one operation's input from where the contract says each field travels (path, query,
@@ -24,6 +25,10 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
     }
     if (Array.isArray(value)) {
       problems.push({ field: name, message: 'Send this query parameter once' });
+      continue;
+    }
+    if (value instanceof MalformedQueryValue) {
+      problems.push({ field: name, message: 'is not valid %-encoded UTF-8 text' });
       continue;
     }
     raw[name] = coerceQueryValue(shape[name] as z.ZodType, value);
@@ -54,7 +59,9 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
   }
 
   const validated = validateInput(definition, raw);
-  if (!validated.success) problems.push(...validated.errors);
+  // A field already refused while reading (sent twice, undecodable) is not also reported as missing.
+  const reported = new Set(problems.map((problem) => problem.field));
+  if (!validated.success) problems.push(...validated.errors.filter((error) => !reported.has(error.field)));
   if (problems.length > 0 || !validated.success) throw new RequestValidationError(dedupe(problems));
   return validated.data;
 };
