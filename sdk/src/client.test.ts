@@ -245,6 +245,20 @@ describe('local validation', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('speaks as the server does: code validation_failed, plain words, the text rule included', async () => {
+    const { client, requests } = clientWith([]);
+    const error = (await client.products
+      .create({ ...newProduct, name: ' ', description: 'ok\u0000', price: { amount: -1, currency: 'USD' } })
+      .catch((caught: unknown) => caught)) as ValidationError;
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed', problem: { code: 'validation_failed', status: 400 } });
+    expect(error.fieldErrors).toEqual([
+      { field: 'name', message: 'must not be blank' },
+      { field: 'description', message: expect.stringMatching(/^must be text without control characters/) },
+      { field: 'price.amount', message: 'must be 0 or more' },
+    ]);
+    expect(requests).toHaveLength(0);
+  });
+
   it('reports every bad field: a malformed id and an unknown one', async () => {
     const { client, requests } = clientWith([]);
     const error = (await client.products.update({ id: 'not-a-uuid', colour: 'red' } as never).catch((caught: unknown) => caught)) as ValidationError;
