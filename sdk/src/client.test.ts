@@ -255,9 +255,23 @@ describe('local validation', () => {
     const failure = client.products.create({ ...newProduct, price: { amount: 12.99, currency: 'usd' } });
     await expect(failure).rejects.toBeInstanceOf(ValidationError);
     const error = (await failure.catch((caught: unknown) => caught)) as ValidationError;
-    expect(error).toMatchObject({ status: 0, code: 'invalid_input' });
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed' });
     expect(error.fieldErrors.map((fieldError) => fieldError.field).sort()).toEqual(['price.amount', 'price.currency']);
     expect(error.message).toMatch(/^Invalid input for products\.create: /);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('speaks as the server does: code validation_failed, plain words, the text rule included', async () => {
+    const { client, requests } = clientWith([]);
+    const error = (await client.products
+      .create({ ...newProduct, name: ' ', description: 'ok\u0000', price: { amount: -1, currency: 'USD' } })
+      .catch((caught: unknown) => caught)) as ValidationError;
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed', problem: { code: 'validation_failed', status: 400 } });
+    expect(error.fieldErrors).toEqual([
+      { field: 'name', message: 'must not be blank' },
+      { field: 'description', message: expect.stringMatching(/^must be text without control characters/) },
+      { field: 'price.amount', message: 'must be 0 or more' },
+    ]);
     expect(requests).toHaveLength(0);
   });
 
@@ -280,12 +294,12 @@ describe('paginated methods', () => {
     const page = (ids: string[], nextCursor: string | null) => json(200, { items: ids.map((id) => ({ ...product, id })), nextCursor });
     const { client, requests } = clientWith([page(['a', 'b'], 'c1'), page(['c', 'd'], 'c2'), page(['e'], null)]);
     const ids: string[] = [];
-    for await (const item of client.products.list.all({ price_max: 5000, limit: 2 })) ids.push(item.id);
+    for await (const item of client.products.list.all({ price_max: 5000, currency: 'USD', limit: 2 })) ids.push(item.id);
     expect(ids).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(requests.map((request) => new URL(request.url).search)).toEqual([
-      '?price_max=5000&limit=2',
-      '?price_max=5000&limit=2&cursor=c1',
-      '?price_max=5000&limit=2&cursor=c2',
+      '?price_max=5000&currency=USD&limit=2',
+      '?price_max=5000&currency=USD&limit=2&cursor=c1',
+      '?price_max=5000&currency=USD&limit=2&cursor=c2',
     ]);
   });
 

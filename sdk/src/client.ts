@@ -6,6 +6,9 @@ import {
   groupOf,
   nameOf,
   operations,
+  validateInput,
+  VALIDATION_FAILED,
+  type FieldError,
   type OperationDefinition,
   type OperationId,
   type Operations,
@@ -118,9 +121,9 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     const definition = operations[id] as OperationDefinition | undefined;
     // Only reachable from untyped callers of `call`; say what went wrong instead of a property-of-undefined crash.
     if (!definition) throw new TypeError(`Unknown operation "${String(id)}"`);
-    const parsed = definition.input.safeParse(rawInput ?? {});
-    if (!parsed.success) throw localValidationError(id, parsed.error);
-    const request = encodeRequest(definition, parsed.data as Record<string, unknown>, baseUrl);
+    const validated = validateInput(definition, rawInput ?? {});
+    if (!validated.success) throw localValidationError(id, validated.errors);
+    const request = encodeRequest(definition, validated.data, baseUrl);
 
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -257,13 +260,13 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
 const lowerCaseNames = (headers: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
 
-const localValidationError = (id: string, error: z.ZodError) => {
-  const errors = error.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', message: issue.message }));
+/** The problem the server would answer for the same input, found before sending (status 0: nothing was sent). */
+const localValidationError = (id: string, errors: FieldError[]) => {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return new ValidationError(`Invalid input for ${id}: ${detail}`, {
     status: 0,
-    code: 'invalid_input',
-    problem: { type: 'about:blank', title: 'Invalid input', status: 400, code: 'invalid_input', detail, errors },
+    code: VALIDATION_FAILED,
+    problem: { type: `urn:eventshop:problem:${VALIDATION_FAILED}`, title: 'The request is invalid', status: 400, code: VALIDATION_FAILED, detail, errors },
   });
 };
 

@@ -9,7 +9,10 @@ import type { Clock } from './infra/clock.js';
 import { withDeadline, type Pool } from './infra/database/pool.js';
 import { requestLeftEvents } from './infra/eventstore.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
+import { trackAllowedMethods } from './infra/http/allowed-methods.js';
+import { clientErrorHandler, refuseUnsupportedEncodings, routerProblem } from './infra/http/framework-errors.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
+import { parseQueryString } from './infra/http/query-string.js';
 import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
@@ -51,14 +54,26 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // Refusals from before routing are problems too (framework-errors.ts).
+    frameworkErrors: routerProblem,
+    clientErrorHandler,
+    routerOptions: { querystringParser: parseQueryString },
   });
+  const allowedMethods = trackAllowedMethods(app);
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${request.url.split('?')[0]} is not part of this API; see /docs.`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allow = allowedMethods(request.url);
+    if (allow.length > 0) {
+      const detail = `${path} answers ${allow.join(', ')}; ${request.method} is not one of them.`;
+      return sendProblem(reply, request, new HttpProblem(405, 'method_not_allowed', 'Method not allowed here', detail, {}, { allow: allow.join(', ') }));
+    }
+    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${path} is not part of this API; see /docs.`));
+  });
+  app.addHook('onRequest', refuseUnsupportedEncodings);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;

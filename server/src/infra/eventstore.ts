@@ -1,7 +1,6 @@
 import {
   CommandHandler,
   isExpectedVersionConflictError,
-  STREAM_DOES_NOT_EXIST,
   type Event,
   type ExpectedStreamVersion,
   type ProjectionRegistration,
@@ -14,7 +13,7 @@ import {
 } from '@event-driven-io/emmett-postgresql';
 import type { Pool } from './database/pool.js';
 import type { RequestLeftEvents } from './http/idempotency.js';
-import { VersionMismatchError } from './http/problems.js';
+import { StreamExistsError, VersionMismatchError } from './http/problems.js';
 
 /**
  * Carried on every appended event: who acted, and which request and earlier message caused it,
@@ -68,7 +67,10 @@ export type CommandOutcome<State> = { state: State; version: number; appended: n
 /**
  * Runs one command through a pure decider against one stream. An expected version from the
  * client is checked exactly (412 when stale); without one, a concurrent writer just means
- * reading again and re-deciding, which Emmett's retry does for us.
+ * reading again and re-deciding, which Emmett's retry does for us. A creation (`mustNotExist`)
+ * expects version 0: Emmett 0.42 does not enforce its STREAM_DOES_NOT_EXIST at append, while a
+ * numeric 0 makes the second of two racing creators fail on the stream's primary key. That loser
+ * gets a 409, never a retry: re-deciding against the winner's stream would be a second creation.
  */
 export const handleCommand = async <State, Command, StreamEvent extends Event>(
   eventStore: PostgresEventStore,
@@ -83,7 +85,7 @@ export const handleCommand = async <State, Command, StreamEvent extends Event>(
 ): Promise<CommandOutcome<State>> => {
   const handle = CommandHandler<State, StreamEvent>({ evolve: decider.evolve, initialState: decider.initialState });
   const expectedStreamVersion: ExpectedStreamVersion | undefined = options.mustNotExist
-    ? STREAM_DOES_NOT_EXIST
+    ? 0n
     : options.expectedVersion !== undefined
       ? BigInt(options.expectedVersion)
       : undefined;
@@ -107,6 +109,7 @@ export const handleCommand = async <State, Command, StreamEvent extends Event>(
     };
   } catch (error) {
     // emmett-postgresql bundles its own copy of the error class, so test by code, not instanceof.
+    if (isExpectedVersionConflictError(error) && options.mustNotExist) throw new StreamExistsError(options.streamName);
     if (isExpectedVersionConflictError(error) && options.expectedVersion !== undefined) {
       throw new VersionMismatchError(options.expectedVersion, Number((error as { current?: string }).current ?? -1));
     }

@@ -28,6 +28,13 @@ export class InvalidStateError extends HttpProblem {
   }
 }
 
+/** A creation lost to another creation of the same stream: the entity exists already. */
+export class StreamExistsError extends HttpProblem {
+  constructor(streamName: string) {
+    super(409, 'already_exists', 'It exists already', `${streamName} was created by another request first; read it instead of creating it again.`);
+  }
+}
+
 export class VersionMismatchError extends HttpProblem {
   constructor(expected: number, current: number) {
     super(
