@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+import { CLI_BANNER, CLI_CONDITIONS, CLI_EXTERNAL } from './cli/build/bundle-options.js';
 
 /**
  * Builds every published package from the repo root (`npm run build`).
@@ -31,13 +32,21 @@ const sdk: Options = {
 };
 
 const cliEntry = 'cli/src/bin.ts';
+// Bundled as the launcher's in-repository build is (cli/build/bundle-options.js), so both start alike.
 const cli: Options = {
   ...NODE,
-  ...bundleSdkFromSource,
   name: 'cli',
   entry: { bin: cliEntry },
   outDir: 'cli/dist',
-  external: ['commander', '@inquirer/prompts', 'chalk', 'zod', 'undici'],
+  noExternal: [/.*/],
+  external: CLI_EXTERNAL,
+  splitting: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: CLI_BANNER },
+  esbuildOptions(options) {
+    options.conditions = CLI_CONDITIONS;
+  },
 };
 
 const server: Options = {

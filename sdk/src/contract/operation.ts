@@ -42,6 +42,12 @@ export type OperationDefinition<
   /** CLI command name when it should differ from the operation name (`products.listByCategory` → `by-category`). */
   readonly cliName?: string;
   /**
+   * The input field that is the obvious subject of the command, which the CLI takes as a positional
+   * argument after any path parameters (`shopctl products search espresso`, as `gh search repos QUERY`).
+   * Its flag keeps working.
+   */
+  readonly cliPositional?: string;
+  /**
    * For operations that cannot be undone: the question a person must answer yes to first.
    * shopctl asks it at a terminal and otherwise requires `--yes`.
    */
@@ -71,6 +77,9 @@ export const operation = <
     if (!(name in definition.input.shape)) {
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
     }
+  }
+  if (definition.cliPositional !== undefined && !(definition.cliPositional in definition.input.shape)) {
+    throw new Error(`Operation ${definition.id}: cliPositional "${definition.cliPositional}" is not an input field`);
   }
   return definition;
 };

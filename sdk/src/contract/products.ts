@@ -129,6 +129,7 @@ export const productOperations = {
       .strict(),
     output: page(ProductSearchHit),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
+    cliPositional: 'q',
     tableColumns: ['id', 'name', 'price', 'categoryId', 'rank'],
   }),
   'products.listByCategory': operation({

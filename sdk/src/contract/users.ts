@@ -289,6 +289,7 @@ export const userOperations = {
     description: 'Takes effect on the account’s next request; granting a role it already has changes nothing.',
     input: z.object({ id: Id, role: Role.meta({ examples: ['operator'] }), expectedVersion: ExpectedVersion.optional() }).strict(),
     output: UserView,
+    cliPositional: 'role',
     tableColumns: userColumns,
   }),
   'users.revokeRole': operation({

@@ -38,8 +38,10 @@ export const gatherInput = async (given: GivenInput): Promise<InputObject> => {
   const options = given.command.opts<Record<string, unknown>>();
   for (const [attribute, field] of given.fieldOptions) {
     const value = options[attribute];
+    if (value === undefined) continue;
+    if (values.has(field)) throw new UsageError(`Give ${field.description?.toLowerCase() ?? field.name} once: as the <${field.name}> argument or as --${field.name}, not both.`, given.hint);
     // Commander gives `false` for `--no-<flag>`, which only nullable fields define.
-    if (value !== undefined) values.set(field, value === false && field.nullable && field.kind.type !== 'boolean' ? null : value);
+    values.set(field, value === false && field.nullable && field.kind.type !== 'boolean' ? null : value);
   }
   const document = given.inputOption === undefined ? undefined : await readInputDocument(given.inputOption, given.context, given.hint);
   const input = assembleInput(document, given.fields, values);
