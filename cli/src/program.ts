@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { LOGIN_OPERATION, loginCommand } from './commands/auth/login.js';
 import { logoutCommand } from './commands/auth/logout.js';
 import { formatUsageHint, usageHintFor } from './commands/command-usage.js';
+import { configDeleteProfileCommand } from './commands/config/delete-profile.js';
 import { configGetCommand } from './commands/config/get.js';
 import { configListCommand } from './commands/config/list.js';
 import { configSetCommand } from './commands/config/set.js';
@@ -40,7 +41,8 @@ export const buildProgram = (context: CliContext): Command => {
       .description('Profiles live in $SHOPCTL_CONFIG, else $XDG_CONFIG_HOME/shopctl/config.json, else ~/.config/shopctl/config.json.')
       .addCommand(configGetCommand(context))
       .addCommand(configSetCommand(context))
-      .addCommand(configListCommand(context)),
+      .addCommand(configListCommand(context))
+      .addCommand(configDeleteProfileCommand(context)),
   );
   addOperationCommands(program, context, {
     replacedBy: { [LOGIN_OPERATION]: () => loginCommand(context) },

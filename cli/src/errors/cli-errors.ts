@@ -63,7 +63,7 @@ export class ForeignAnswerError extends Error {
     readonly status: number,
     readonly contentType: string | undefined,
   ) {
-    super(`${url} answered HTTP ${status}${contentType ? ` (${contentType.split(';')[0]})` : ''}, but not as an eventshop server does.`);
+    super(`${url} answered (${[`HTTP ${status}`, contentType?.split(';')[0]?.trim()].filter(Boolean).join(', ')}), but not as an eventshop server does.`);
     this.name = 'ForeignAnswerError';
   }
 }

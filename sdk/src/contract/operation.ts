@@ -57,6 +57,8 @@ export type OperationDefinition<
    * stops working (a password change): faces that keep a session should keep the new one.
    */
   readonly renewsSession?: boolean;
+  /** The caller's account is gone afterwards (forgotten): faces that keep its session should drop it. */
+  readonly endsSession?: boolean;
   /** Output columns a table view shows first (the CLI's default table). */
   readonly tableColumns?: readonly string[];
 };

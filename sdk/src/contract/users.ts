@@ -116,7 +116,7 @@ export const userOperations = {
     summary: 'Create an account',
     description:
       'Creates a customer account and signs it in. An email can hold one account (letter case does not matter); a taken email answers 409.',
-    input: z.object({ email: Email, password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
+    input: z.object({ email: Email.meta({ examples: ['ada@example.com'] }), password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
     output: UserSession,
     successStatus: 201,
     tableColumns: ['expiresAt', 'user'],
@@ -179,6 +179,7 @@ export const userOperations = {
     auth: 'customer',
     summary: 'Close your account and forget your personal data',
     confirm: 'Forget your account? Your name, email, phone and addresses become unreadable for good.',
+    endsSession: true,
     description:
       'Closes the account for good. Your name, email, phone and addresses become unreadable everywhere, including the event history (their key is destroyed); orders keep their history with those fields blanked. The email can be registered again.',
     input: z.object({}).strict(),

@@ -24,6 +24,10 @@ export const keepSession = async (
   answer: unknown,
   { configPath, connection, printer }: { configPath: string; connection: Connection; printer: Printer },
 ): Promise<void> => {
+  if (definition.endsSession) {
+    await dropSession(connection, configPath, printer);
+    return;
+  }
   const session = sessionIn(answer);
   if (!session) return;
   const email = typeof session.user?.email === 'string' ? session.user.email : undefined;
@@ -43,6 +47,19 @@ export const keepSession = async (
     printer.note(`Your earlier sessions have ended; saved the new token in profile "${connection.profileName}".`);
   } else {
     printer.note(`Your earlier sessions have ended, including the token you passed by ${connection.credential.source === 'flag' ? '--token' : ENV_VARIABLES.token}. Use the new token in the answer (--json shows it), or run \`shopctl login\`.`);
+  }
+};
+
+/**
+ * After the account itself is gone (`users forget`), its token and email have no business in the
+ * profile: remove them, keep the URL. A token from flag or environment is the caller's to drop.
+ */
+const dropSession = async (connection: Connection, configPath: string, printer: Printer) => {
+  if (connection.credential?.source === 'profile') {
+    await updateProfile(configPath, connection.profileName, (profile) => withCredential(profile, undefined));
+    printer.note(`Removed the forgotten account's email and token from profile "${connection.profileName}".`);
+  } else if (connection.credential) {
+    printer.note(`The ${connection.credential.source === 'flag' ? '--token' : ENV_VARIABLES.token} you passed belonged to the forgotten account and no longer works.`);
   }
 };
 
