@@ -171,10 +171,10 @@ describe('hints fit the operation and the caller', () => {
   });
 
   it('sends an address conflict to `users addresses`, and never prints a literal <id>', () => {
-    const error = failure(ConflictError, 409, 'invalid_state', { title: 'Address is the default', detail: 'Choose another default first.' });
-    const message = explain(during(error, attemptAt('users.removeAddress', { addressId })));
-    expect(message).toBe('Address is the default. Choose another default first. Run `shopctl users addresses` to see where it stands.');
-    expect(explain(during(failure(NotFoundError, 404, 'not_found', { detail: 'No address has that id' }), attemptAt('users.updateAddress', { addressId })))).toBe(
+    const error = failure(ConflictError, 409, 'invalid_state', { title: 'The request conflicts with the current state', detail: 'That address is the default; choose another default first.' });
+    const message = explain(during(error, attemptAt('users.removeAddress', { id: addressId })));
+    expect(message).toBe('That address is the default; choose another default first. Run `shopctl users addresses` to see where it stands.');
+    expect(explain(during(failure(NotFoundError, 404, 'not_found', { detail: 'No address has that id' }), attemptAt('users.updateAddress', { id: addressId })))).toBe(
       'No address has that id. Run `shopctl users addresses` to see what exists.',
     );
   });

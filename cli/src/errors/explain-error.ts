@@ -68,8 +68,10 @@ const explainApiError = (error: ShopApiError, attempt: OperationAttempt | undefi
     return list ? `${serverWords} Run \`${list}\` to see what exists.` : serverWords;
   }
   if (error instanceof ConflictError) {
-    // A conflict's title is the fact ("That email is already registered"), its detail the way out.
-    const words = [error.problem?.title, error.problem?.detail].filter(Boolean).map((part) => sentence(part!)).join(' ') || serverWords;
+    // A specific conflict's title is the fact ("That email is already registered") and its detail the way
+    // out; the generic one's title ("The request conflicts with the current state") adds nothing to its detail.
+    const title = error.code === GENERIC_CONFLICT ? undefined : error.problem?.title;
+    const words = [title, error.problem?.detail].filter(Boolean).map((part) => sentence(part!)).join(' ') || serverWords;
     const read = attempt && nextCommand(attempt.operationId, attempt.input, 'same');
     return read ? `${words} Run \`${read}\` to see where it stands.` : words;
   }
@@ -85,6 +87,9 @@ const explainApiError = (error: ShopApiError, attempt: OperationAttempt | undefi
   }
   return serverWords;
 };
+
+/** The code of the server's catch-all 409, a decider refusing a transition. */
+const GENERIC_CONFLICT = 'invalid_state';
 
 /** The SDK's code for an answer that is not the JSON the contract promises (engineer sdkpack's UnexpectedResponseError). */
 const UNEXPECTED_RESPONSE = 'unexpected_response';

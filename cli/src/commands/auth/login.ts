@@ -43,7 +43,7 @@ export const loginCommand = (context: CliContext): Command =>
         '',
         'Examples:',
         '  shopctl login',
-        '  shopctl login --url https://shop.example.com --email admin@eventshop.local',
+        '  shopctl login --url http://localhost:3000 --email admin@eventshop.local',
         '  printf %s "$SHOP_PASSWORD" | shopctl login --email admin@eventshop.local --password-stdin',
         '  shopctl login --profile partner --api-key "$SHOP_API_KEY"',
       ].join('\n'),
