@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
+import type { PassThrough } from 'node:stream';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,38 @@ const shopctl = async (argv: string[], options: { configFile?: string; tty?: boo
   const code = await runCli(argv, { io, env: { SHOPCTL_CONFIG: configFile, ...options.env }, homeDir: directory, now: () => new Date() });
   return { code, stdout: io.stdout.text(), stderr: io.stderr.text(), configFile };
 };
+
+/**
+ * Runs a command at a fake terminal and types `keys` into its prompts, one entry per prompt, each
+ * as soon as that prompt is drawn (a prompt is done when inquirer draws its ✔).
+ */
+const atTerminal = async (argv: string[], keys: string[], configFile: string): Promise<Run> => {
+  const io = testIo({ tty: true });
+  const keyboard = io.stdin as PassThrough;
+  // inquirer ends its output stream when a prompt closes; a real terminal stays open after that.
+  const terminal = io.stderr as unknown as PassThrough;
+  terminal.end = ((chunk?: unknown) => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) terminal.write(chunk);
+    return terminal;
+  }) as PassThrough['end'];
+  let typed = -1;
+  io.stderr.on('data', () => {
+    const shown = io.stderr.text();
+    const done = shown.split('\u2714').length - 1;
+    if (typed < done && done < keys.length && shown.lastIndexOf('?') > shown.lastIndexOf('\u2714')) {
+      typed = done;
+      const key = keys[done]!;
+      setImmediate(() => keyboard.write(key));
+    }
+  });
+  const code = await runCli(argv, { io, env: { SHOPCTL_CONFIG: configFile, NO_COLOR: '1' }, homeDir: directory, now: () => new Date() });
+  // The captured streams hear of the last writes a turn later.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: io.stdout.text(), stderr: io.stderr.text(), configFile };
+};
+
+/** The last line a person sees: terminal control sequences (cursor shown again) removed. */
+const lastLine = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').trimEnd().split('\n').at(-1);
 
 const savedProfile = async (file: string, name = 'default') => (JSON.parse(await readFile(file, 'utf8')) as { profiles: Record<string, Record<string, string>> }).profiles[name];
 
@@ -212,5 +245,36 @@ describe('control characters in values', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('"\u241b[2Jlocalhost:3000"');
     expect(run.stderr).not.toContain(ESC);
+  });
+});
+
+describe('prompts', () => {
+  it('answering No at a confirmation prints Cancelled., exits 130 and changes nothing', async () => {
+    const admin = server.client({ token: await server.adminToken() });
+    const product = await admin.products.create({ name: 'Kept cup', price: { amount: 500, currency: 'USD' }, categoryId: 'kitchen' });
+    const configFile = await newConfig({ default: { url, token: await server.adminToken() } });
+    const run = await atTerminal(['products', 'delete', product.id], ['n\r'], configFile);
+    expect(run.code).toBe(130);
+    expect(lastLine(run.stderr)).toBe('Cancelled.');
+    expect((await admin.products.get({ id: product.id })).status).toBe('active');
+  });
+
+  it('Ctrl-C at a prompt prints Cancelled. and exits 130', async () => {
+    const configFile = await newConfig({ default: { url, token: await server.adminToken() } });
+    const run = await atTerminal(['products', 'create', '--name', 'Half-made'], ['\u0003'], configFile);
+    expect(run.code).toBe(130);
+    expect(lastLine(run.stderr)).toBe('Cancelled.');
+  });
+
+  it('asks for a new password twice, and keeps the renewed session', async () => {
+    const customer = await server.registerCustomer({ password: 'first password of twelve' });
+    const configFile = await newConfig({ default: { url, token: customer.token } });
+    const keys = ['first password of twelve\r', 'second password of twelve\r', 'second password of twelve\r'];
+    const run = await atTerminal(['users', 'change-password'], keys, configFile);
+    expect(run.stderr).toContain('Again, to be sure');
+    expect(run.code).toBe(0);
+    expect((await savedProfile(configFile))?.token).not.toBe(customer.token);
+    const signIn = await shopctl(['login', '--url', url, '--email', customer.email, '--password', 'second password of twelve']);
+    expect(signIn.code).toBe(0);
   });
 });
