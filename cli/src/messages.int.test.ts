@@ -101,6 +101,12 @@ describe('a credential the server refuses', () => {
     expect(run.stderr.trim()).toBe('This account is disabled. Ask an administrator.');
   });
 
+  it('quotes the server on a token it does not know, and says where to change one given by flag', async () => {
+    const run = await shopctl(['users', 'profile', '--url', url, '--token', 'garbage']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(new RegExp(`^${url} did not accept your token: .+ Pass a current one with --token, or run \`shopctl login\`\.\n$`));
+  });
+
   it('lets login replace a stale token: sign-in is public and sends none', async () => {
     const configFile = await newConfig({ default: { url, token: 'stale-garbage-token' } });
     const run = await shopctl(['login', '--email', ADMIN_EMAIL, '--password', ADMIN_PASSWORD], { configFile });
@@ -162,17 +168,18 @@ describe('sessions that commands start and end', () => {
   it('register saves its session like login and says the token is shown once; forget removes it again', async () => {
     const configFile = await newConfig();
     const email = `grace-${Date.now()}@example.com`;
-    const registered = await shopctl(['users', 'register', '--url', url, '--email', email, '--password', 'correct horse battery staple', '--name', 'Grace Hopper'], { configFile });
+    // Like `shopctl login --profile grace`, registering may create the profile it saves to.
+    const registered = await shopctl(['users', 'register', '--profile', 'grace', '--url', url, '--email', email, '--password', 'correct horse battery staple', '--name', 'Grace Hopper'], { configFile });
     expect(registered.code).toBe(0);
-    expect(registered.stderr).toContain(`saved the session in profile "default"`);
+    expect(registered.stderr).toContain(`saved the session in profile "grace"`);
     expect(registered.stderr).toContain('The token is shown only this once');
-    expect(await savedProfile(configFile)).toMatchObject({ url, email, token: expect.any(String) });
+    expect(await savedProfile(configFile, 'grace')).toMatchObject({ url, email, token: expect.any(String) });
 
-    expect((await shopctl(['users', 'profile'], { configFile })).code).toBe(0);
-    const forgotten = await shopctl(['users', 'forget', '--yes'], { configFile });
+    expect((await shopctl(['users', 'profile', '--profile', 'grace'], { configFile })).code).toBe(0);
+    const forgotten = await shopctl(['users', 'forget', '--yes', '--profile', 'grace'], { configFile });
     expect(forgotten.code).toBe(0);
     expect(forgotten.stderr).toContain("Removed the forgotten account's email and token");
-    const after = await savedProfile(configFile);
+    const after = await savedProfile(configFile, 'grace');
     expect(after).toEqual({ url });
   });
 

@@ -129,7 +129,7 @@ const explainUnauthorized = (error: UnauthorizedError, attempt: OperationAttempt
     case 'invalid_api_key':
       return `${url} does not accept this API key: it is unknown or was revoked. Ask an administrator for a new one (\`shopctl api-keys create\`) and save it with \`shopctl login --api-key\`.`;
     case 'invalid_token':
-      return `${url} did not accept your token (${serverWords ? serverWords.replace(/\.$/, '').toLowerCase() : 'it may be for another server'}). ${login}`;
+      return `${url} did not accept your token: ${serverWords ?? 'it may be for another server.'} ${login}`;
     default:
       return attempt?.credential ? `${url} refused your credentials: ${serverWords ?? 'authentication required.'} ${login}` : 'You are not logged in. Run `shopctl login`.';
   }

@@ -35,7 +35,8 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
 
   const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
-  const { configPath, connection } = await loadSession(context, globals);
+  // A public command signs someone in (`users register`): like `shopctl login`, it may create the profile it saves to.
+  const { configPath, connection } = await loadSession(context, globals, { mustExist: !(definition.auth === 'public' && definition.kind === 'command') });
   const client = clientFor(connection, definition);
   const sent = definition.auth === 'public' ? undefined : connection.credential;
   const attempt = attemptOf(definition, { input, fields, hint, url: connection.url, credential: sent && { kind: sent.kind, source: sent.source } });
