@@ -25,8 +25,8 @@ import { nextCommand } from './next-command.js';
 export type ExplainOptions = { verbose: boolean };
 
 /**
- * What went wrong, in plain words, ending with the next step. Empty when there is nothing to add:
- * a cancelled prompt, or a command-line error commander has already printed with its usage.
+ * What went wrong, in plain words, ending with the next step. Empty for a command-line error
+ * commander has already printed with its usage; `Cancelled.` for a prompt stopped or answered no.
  * Stack traces appear only for unexpected errors, and only with --verbose.
  */
 export const explainError = (error: unknown, options: ExplainOptions): string => {
