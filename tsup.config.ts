@@ -38,7 +38,8 @@ const cli: Options = {
   name: 'cli',
   entry: { bin: cliEntry },
   outDir: 'cli/dist',
-  noExternal: [/.*/],
+  // Everything is bundled but CLI_EXTERNAL (tsup lets noExternal win over external, so it is spelled out here).
+  noExternal: [new RegExp(`^(?!(${CLI_EXTERNAL.join('|')})(/|$))`)],
   external: CLI_EXTERNAL,
   splitting: true,
   minifyWhitespace: true,
