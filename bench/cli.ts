@@ -15,7 +15,8 @@ const TARGETS = { version: 2, help: 2, list: 3, inRepositoryVsInstalled: 1.3 };
 const repository = fileURLToPath(new URL('..', import.meta.url));
 const inRepositoryBin = path.join(repository, 'cli', 'bin', 'shopctl.js');
 
-type Case = { label: string; argv: string[] };
+/** `command` defaults to this Node; `npx` cases run npm's own launcher first. */
+type Case = { label: string; argv: string[]; command?: string };
 type Timing = { label: string; medianMs: number; p90Ms: number; failures: number };
 
 /**
@@ -30,9 +31,9 @@ const buildInstalledCopy = async (folder: string): Promise<string> => {
   return path.join(folder, 'bin', 'shopctl.js');
 };
 
-const timeOnce = (argv: string[], env: NodeJS.ProcessEnv): { ms: number; ok: boolean } => {
+const timeOnce = (argv: string[], env: NodeJS.ProcessEnv, command = process.execPath): { ms: number; ok: boolean } => {
   const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const run = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: repository });
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, ok: run.status === 0 };
 };
 
@@ -43,10 +44,10 @@ const timeCases = (cases: Case[], rounds: number, env: NodeJS.ProcessEnv): Timin
   const samples = cases.map(() => [] as number[]);
   const failures = cases.map(() => 0);
   // One untimed run of each first: the page cache and the in-repository build cache are warm, as on a second use.
-  for (const each of cases) timeOnce(each.argv, env);
+  for (const each of cases) timeOnce(each.argv, env, each.command);
   for (let round = 0; round < rounds; round++) {
     for (const [index, each] of cases.entries()) {
-      const { ms, ok } = timeOnce(each.argv, env);
+      const { ms, ok } = timeOnce(each.argv, env, each.command);
       samples[index]!.push(ms);
       if (!ok) failures[index]!++;
     }
@@ -86,6 +87,8 @@ const benchCli = async ({ databaseUrl, rounds, log }: { databaseUrl: string; rou
         { label: `installed ${name}`, argv: [installedBin, ...argv] },
         { label: `repository ${name}`, argv: [inRepositoryBin, ...argv] },
       ]),
+      // For reference: npx itself (npm's start-up and bin lookup) comes on top of the launcher it finds.
+      { label: 'npx shopctl version', argv: ['shopctl', '--version'], command: 'npx' },
     ];
     log(`rounds: ${rounds} of each command, interleaved; wall time from spawn to exit; server on ${server.baseUrl} in its own process`);
     log(`installed: ${installedBin} (bundled as npm run build bundles); repository: ${path.relative(repository, inRepositoryBin)} (build cache in cli/node_modules/.cache/shopctl)`);
