@@ -12,7 +12,7 @@ const entry = `${cli}src/bin.ts`;
 if (!existsSync(entry)) {
   await import('../dist/bin.js');
 } else {
-  const { inRepositoryBuild } = await import('../build/in-repository.js');
+  const { inRepositoryBuild } = await import('../build/build-cache.js');
   let url;
   try {
     url = await inRepositoryBuild(cli);

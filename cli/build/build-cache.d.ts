@@ -7,3 +7,4 @@ export type BuildLayout = {
 };
 export declare const inputsDigest: (inputs: string[]) => string;
 export declare const freshBuild: (layout: BuildLayout) => Promise<{ url: string; rebuilt: boolean }>;
+export declare const inRepositoryBuild: (cli: string) => Promise<string>;

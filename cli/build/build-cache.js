@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cliBundleOptions } from './bundle-options.js';
 
 /** Builds older than this are removed by the next rebuild; a run that started from one has long finished loading it. */
 const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
@@ -65,7 +64,8 @@ export const freshBuild = async ({ entry, inputs, cacheDir, workingDir, esbuild 
     return { url: pathToFileURL(output(stamp.folder)).href, rebuilt: false };
   }
   const folder = `${Date.now()}-${process.pid}`;
-  const { build } = await esbuild();
+  // Loaded only to rebuild: every module the launcher imports on the way is start-up time of every run.
+  const [{ build }, { cliBundleOptions }] = await Promise.all([esbuild(), import('./bundle-options.js')]);
   await build({ ...cliBundleOptions, entryPoints: [entry], outdir: path.join(cacheDir, folder), absWorkingDir: workingDir });
   const temporary = `${stampFile}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify({ digest, folder }));
@@ -84,4 +84,27 @@ const removeOldBuilds = (cacheDir, current) => {
       // Another run removed it first.
     }
   }
+};
+
+/**
+ * Where the in-repository build comes from and goes. The cache sits in cli/node_modules, so the
+ * bundle resolves what it leaves external (undici) as cli/src would. Inputs are everything the
+ * bundle is made of: the CLI's and the SDK's sources, the CLI's package.json (its version), these
+ * build files, and npm's record of installed packages (bundled dependencies change with it).
+ */
+export const inRepositoryBuild = async (cli) => {
+  const repository = path.dirname(path.resolve(cli));
+  const { url } = await freshBuild({
+    entry: path.join(cli, 'src', 'bin.ts'),
+    inputs: [
+      path.join(cli, 'src'),
+      path.join(repository, 'sdk', 'src'),
+      path.join(cli, 'package.json'),
+      path.join(cli, 'build'),
+      path.join(repository, 'node_modules', '.package-lock.json'),
+    ],
+    cacheDir: path.join(cli, 'node_modules', '.cache', 'shopctl'),
+    workingDir: repository,
+  });
+  return url;
 };
