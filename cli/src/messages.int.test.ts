@@ -273,6 +273,14 @@ describe('prompts', () => {
     expect(lastLine(run.stderr)).toBe('Cancelled.');
   });
 
+  it('refuses a bad value given by flag before asking for the missing ones', async () => {
+    const configFile = await newConfig({ default: { url } });
+    const run = await atTerminal(['users', 'register', '--email', 'not-an-email', '--name', 'Ada'], [], configFile);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Some values are not valid:\n  --email: ');
+    expect(run.stderr).not.toContain('Password');
+  });
+
   it('asks for a new password twice, and keeps the renewed session', async () => {
     const customer = await server.registerCustomer({ password: 'first password of twelve' });
     const configFile = await newConfig({ default: { url, token: customer.token } });
