@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+import { CLI_BANNER, CLI_CONDITIONS, CLI_EXTERNAL } from './cli/build/bundle-options.js';
 
 /**
  * Builds every package from the repo root (`npm run build`). `sdk/tsup.config.ts` and
@@ -40,16 +41,24 @@ export const sdk: Options = {
 };
 
 const cliEntry = fromRoot('cli/src/bin.ts');
+// Bundled as the launcher's in-repository build is (cli/build/bundle-options.js), so both start alike.
 export const cli: Options = {
   ...NODE,
-  ...bundleSdkFromSource,
   name: 'cli',
   entry: { bin: cliEntry },
   outDir: fromRoot('cli/dist'),
   // The published CLI ships no sources for a map to point at; a stack trace names dist/ lines.
   sourcemap: false,
-  // The SDK is inlined; what it imports (zod, undici) is among the CLI's own dependencies.
-  external: dependenciesOf('cli/package.json'),
+  // Everything is bundled but CLI_EXTERNAL (tsup lets noExternal win over external, so it is spelled out here).
+  noExternal: [new RegExp(`^(?!(${CLI_EXTERNAL.join('|')})(/|$))`)],
+  external: CLI_EXTERNAL,
+  splitting: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: CLI_BANNER },
+  esbuildOptions(options) {
+    options.conditions = CLI_CONDITIONS;
+  },
 };
 
 const server: Options = {

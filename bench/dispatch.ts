@@ -1,4 +1,5 @@
 import { UsageError, type Bench } from './bench.js';
+import { cliBench } from './cli.js';
 import { commandsBench } from './commands.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
@@ -6,7 +7,7 @@ import { describeMachine } from './machine.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench];
 
 export type DispatchDependencies = {
   log: Log;

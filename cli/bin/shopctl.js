@@ -1,40 +1,25 @@
 #!/usr/bin/env node
-// shopctl launcher. Installed from npm, the CLI is compiled JavaScript in ../dist. Inside the eventshop
-// repository there is no build to forget: we run the TypeScript sources with tsx, and the `@eventshop/source`
-// export condition points @eventshop/sdk at its sources too. Both are node flags (--conditions,
-// --import) that cannot be switched on for a process that is already running, hence a child process.
-import { spawn } from 'node:child_process';
+// shopctl launcher. Installed from npm, the CLI is the bundled JavaScript in ../dist. Inside the
+// eventshop repository it is a bundle of the TypeScript sources kept in node_modules/.cache and
+// rebuilt (in a fraction of a second, by esbuild) whenever a source file changes: nothing to build
+// by hand, never a stale build, and no compiler or child process on every run.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const source = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const cli = fileURLToPath(new URL('..', import.meta.url));
+const entry = `${cli}src/bin.ts`;
 
-const resolveTsx = () => {
-  try {
-    // Resolved from here, not from the caller's directory, so `shopctl` works from anywhere.
-    return import.meta.resolve('tsx');
-  } catch {
-    return undefined;
-  }
-};
-
-const tsx = existsSync(source) ? resolveTsx() : undefined;
-if (tsx === undefined) {
+if (!existsSync(entry)) {
   await import('../dist/bin.js');
 } else {
-  const child = spawn(process.execPath, ['--conditions=@eventshop/source', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
-  // Ctrl-C reaches the whole terminal process group; a `kill` aimed at us alone must reach the child too.
-  const forward = (signal) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  child.on('exit', (code, signal) => {
-    if (signal) {
-      // Die of the same signal, so the shell sees what the child saw (130 for Ctrl-C).
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      process.kill(process.pid, signal);
-    } else {
-      process.exit(code ?? 1);
-    }
-  });
+  const { inRepositoryBuild } = await import('../build/build-cache.js');
+  let url;
+  try {
+    url = await inRepositoryBuild(cli);
+  } catch (error) {
+    // esbuild has already printed what it could not compile.
+    process.stderr.write(`shopctl: could not build ${entry}: ${error instanceof Error ? error.message.split('\n')[0] : error}\n`);
+    process.exit(1);
+  }
+  await import(url);
 }

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { LOGIN_OPERATION, loginCommand } from './commands/auth/login.js';
 import { logoutCommand } from './commands/auth/logout.js';
 import { formatUsageHint, usageHintFor } from './commands/command-usage.js';
+import { configDeleteProfileCommand } from './commands/config/delete-profile.js';
 import { configGetCommand } from './commands/config/get.js';
 import { configListCommand } from './commands/config/list.js';
 import { configSetCommand } from './commands/config/set.js';
@@ -11,15 +11,15 @@ import type { CliContext } from './context.js';
 import { explainError } from './errors/explain-error.js';
 import { ExitCode, exitCodeFor } from './errors/exit-codes.js';
 import { addGlobalOptions, globalOptionsOf } from './global-options.js';
+import { terminalSafeLines } from './output/terminal-safe.js';
+import { CLI_VERSION } from './version.js';
 
-// One path from src/ (run through tsx) and from dist/ (installed): both sit beside package.json.
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** The whole command tree for one context: generated operation commands plus the hand-written ones. */
 export const buildProgram = (context: CliContext): Command => {
   const program = addGlobalOptions(new Command('shopctl'))
     .description('Operate an eventshop server: its catalog, users and health, from the API contract.')
-    .version(version, '-V, --version', 'Print the shopctl version')
+    .version(CLI_VERSION, '-V, --version', 'Print the shopctl version')
     .addHelpText(
       'after',
       [
@@ -41,7 +41,8 @@ export const buildProgram = (context: CliContext): Command => {
       .description('Profiles live in $SHOPCTL_CONFIG, else $XDG_CONFIG_HOME/shopctl/config.json, else ~/.config/shopctl/config.json.')
       .addCommand(configGetCommand(context))
       .addCommand(configSetCommand(context))
-      .addCommand(configListCommand(context)),
+      .addCommand(configListCommand(context))
+      .addCommand(configDeleteProfileCommand(context)),
   );
   addOperationCommands(program, context, {
     replacedBy: { [LOGIN_OPERATION]: () => loginCommand(context) },
@@ -65,7 +66,17 @@ export const buildProgram = (context: CliContext): Command => {
           sub.commands.length > 0 ? sub.name() : `${sub.name()} ${sub.usage().replace('[options]', '')}`.replace(/\s+/g, ' ').trim(),
       })
       .showHelpAfterError(formatUsageHint(usageHintFor(command)));
-    if (isGroup) command.helpCommand('help [command]', 'Show help for a command');
+    if (isGroup) {
+      command
+        .helpCommand('help [command]', 'Show help for a command')
+        // `shopctl` and `shopctl products` alone ask what there is: the help, on stdout, exit 0.
+        // Anything else there is a command that does not exist, which stays a usage error.
+        .allowExcessArguments(true)
+        .action(function (this: Command) {
+          if (this.args.length > 0) this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand' });
+          this.help();
+        });
+    }
   }
   return program;
 };
@@ -81,7 +92,8 @@ export const runCli = async (argv: readonly string[], context: CliContext): Prom
     return ExitCode.ok;
   } catch (error) {
     const message = explainError(error, { verbose: globalOptionsOf(program).verbose });
-    if (message) context.io.stderr.write(`${message}\n`);
+    // Messages quote what the server and the user said; neither may drive the terminal.
+    if (message) context.io.stderr.write(`${terminalSafeLines(message)}\n`);
     return exitCodeFor(error);
   }
 };

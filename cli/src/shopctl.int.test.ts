@@ -142,7 +142,7 @@ describe('shopctl products', () => {
   });
 });
 
-describe('the shopctl launcher', () => {
+describe('the shopctl process', () => {
   it('exits 0 without a word when the reader of its output goes away (`shopctl … | head -1`)', async () => {
     const child = launch(['--help']);
     let stderr = '';
@@ -154,7 +154,7 @@ describe('the shopctl launcher', () => {
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 
-  it('passes a SIGINT sent to it alone on to the CLI, and dies of that signal as the CLI did', async () => {
+  it('dies of a SIGINT sent to it alone, closing its connection, so the shell sees 130', async () => {
     // A server that takes the connection and never answers: the CLI is then surely running and waiting.
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
@@ -166,11 +166,11 @@ describe('the shopctl launcher', () => {
       const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
       const [socket] = (await once(silent, 'connection')) as [Socket];
       const connectionClosed = once(socket, 'close');
-      // Only the launcher gets the signal, as with `kill -INT <pid>`; the CLI hears of it from the launcher alone.
+      // Only this process gets the signal, as with `kill -INT <pid>`.
       child.kill('SIGINT');
       const [code, signal] = await closed;
       expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
-      // The CLI's connection ended with it: it died too, instead of living on as an orphan.
+      // No child process lives on as an orphan holding the connection.
       await connectionClosed;
     } finally {
       for (const socket of sockets) socket.destroy();

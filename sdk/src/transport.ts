@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 
 export type TransportRequest = {
   method: string;
@@ -25,11 +25,18 @@ export interface Transport {
   close?(): Promise<void>;
 }
 
-/** Keep-alive pool shared by every request of one client. */
+/**
+ * Keep-alive pool shared by every request of one client. undici is loaded on the first request,
+ * not when the SDK is imported: it takes longer to load (~150 ms) than a short-lived program such
+ * as a CLI answering `--help` takes to run, and such a program may never send a request.
+ */
 export const undiciTransport = (options: { connections?: number } = {}): Transport => {
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: options.connections ?? 128 });
+  let loaded: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  const load = () =>
+    (loaded ??= import('undici').then(({ Agent, request }) => ({ agent: new Agent({ keepAliveTimeout: 10_000, connections: options.connections ?? 128 }), request })));
   return {
     async request(req) {
+      const { agent, request } = await load();
       const response = await request(req.url, {
         method: req.method as 'GET',
         headers: req.headers,
@@ -43,6 +50,9 @@ export const undiciTransport = (options: { connections?: number } = {}): Transpo
       }
       return { status: response.statusCode, headers, body: await response.body.text() };
     },
-    close: () => agent.close(),
+    // Nothing to release when no request was ever sent.
+    close: async () => {
+      if (loaded) await (await loaded).agent.close();
+    },
   };
 };

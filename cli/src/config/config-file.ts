@@ -92,3 +92,12 @@ export const updateProfile = async (
 
 const dropUndefined = (profile: Profile): Profile =>
   Object.fromEntries(Object.entries(profile).filter(([, value]) => value !== undefined)) as Profile;
+
+/** Removes one profile; answers whether it was there. */
+export const deleteProfile = async (file: string, name: string): Promise<boolean> => {
+  const config = await loadConfig(file);
+  if (!(name in config.profiles)) return false;
+  const { [name]: _removed, ...profiles } = config.profiles;
+  await saveConfig(file, { ...config, profiles });
+  return true;
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Profile } from './config-file.js';
-import { DEFAULT_URL, hasExpired, resolveConnection } from './connection.js';
+import { DEFAULT_URL, resolveConnection } from './connection.js';
 
 const profiles: Record<string, Profile> = {
   default: { url: 'http://profile.test', token: 'profile-token', expiresAt: '2026-01-01T12:00:00.000Z' },
@@ -50,18 +50,5 @@ describe('choosing the credential', () => {
 
   it('has no credential when none is given anywhere', () => {
     expect(resolveConnection({}, {}, {}).credential).toBeUndefined();
-  });
-});
-
-describe('knowing a saved token has expired', () => {
-  const credential = resolveConnection({}, {}, profiles).credential;
-
-  it('compares the saved expiry with now', () => {
-    expect(hasExpired(credential, new Date('2026-01-01T11:59:59.000Z'))).toBe(false);
-    expect(hasExpired(credential, new Date('2026-01-01T12:00:00.000Z'))).toBe(true);
-  });
-
-  it('never calls a token without a known expiry expired', () => {
-    expect(hasExpired(resolveConnection({ token: 't' }, {}, profiles).credential, new Date('2100-01-01'))).toBe(false);
   });
 });

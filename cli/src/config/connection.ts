@@ -71,7 +71,3 @@ export const resolveConnection = (flags: ConnectionFlags, env: NodeJS.ProcessEnv
         : { kind: 'apiKey', value: level.apiKey!, source: level.source };
   return { profileName, profileSource, url: url.value, urlSource: url.source, credential };
 };
-
-/** True when the saved expiry says the token no longer works; unknown expiry is not expired. */
-export const hasExpired = (credential: Credential | undefined, now: Date): boolean =>
-  credential?.expiresAt !== undefined && Date.parse(credential.expiresAt) <= now.getTime();

@@ -1,6 +1,7 @@
 import type { ShopApiError } from '@eventshop/sdk';
 import { groupOf, type OperationDefinition } from '@eventshop/sdk/contract';
 import type { UsageHint } from '../commands/command-usage.js';
+import type { Credential } from '../config/connection.js';
 import type { InputField } from '../schema/input-fields.js';
 
 /** The command line itself is wrong (a missing or malformed flag). Exits 2 and shows the usage line. */
@@ -15,7 +16,7 @@ export class UsageError extends Error {
   }
 }
 
-/** The person stopped at a prompt (Ctrl-C). Exits 130 without a message. */
+/** The person stopped at a prompt (Ctrl-C) or answered no. Exits 130 with one line, `Cancelled.` */
 export class CancelledError extends Error {
   constructor() {
     super('Cancelled');
@@ -33,6 +34,8 @@ export type OperationAttempt = {
   hint: UsageHint;
   /** The server the call went to. */
   url: string;
+  /** The credential sent, if any, and where it came from: the way out of a refusal depends on both. */
+  credential?: Pick<Credential, 'kind' | 'source'> | undefined;
 };
 
 /** The attempt to call `definition`, its group read from the operation id. */
@@ -50,5 +53,17 @@ export class OperationFailedError extends Error {
   ) {
     super(failure.message, { cause: failure });
     this.name = 'OperationFailedError';
+  }
+}
+
+/** The URL answered, but not as an eventshop server: not JSON where every operation answers JSON. */
+export class ForeignAnswerError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly contentType: string | undefined,
+  ) {
+    super(`${url} answered (${[`HTTP ${status}`, contentType?.split(';')[0]?.trim()].filter(Boolean).join(', ')}), but not as an eventshop server does.`);
+    this.name = 'ForeignAnswerError';
   }
 }

@@ -4,6 +4,7 @@ import {
   NetworkError,
   NotFoundError,
   PreconditionFailedError,
+  RateLimitedError,
   ServerError,
   ShopApiError,
   UnauthorizedError,
@@ -135,8 +136,9 @@ describe('error messages', () => {
     expect(explain(error)).toBe('Missing required flag(s): --name\nUsage: shopctl products create [options]\nRun `shopctl products create --help` for details.');
   });
 
-  it('stays quiet for a cancelled prompt and for errors commander already printed', () => {
-    expect(explain(new CancelledError())).toBe('');
+  it('says Cancelled. for a cancelled prompt, and nothing for errors commander already printed', () => {
+    expect(explain(new CancelledError())).toBe('Cancelled.');
+    expect(explain(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }))).toBe('Cancelled.');
     expect(explain(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--nme'"))).toBe('');
   });
 
@@ -147,3 +149,72 @@ describe('error messages', () => {
     expect(explain(new TypeError('x is undefined'), true)).toMatch(/\n\s+at /);
   });
 });
+
+describe('hints fit the operation and the caller', () => {
+  const attemptAt = (operationId: keyof typeof operations, input: Record<string, unknown>, credential?: OperationAttempt['credential']): OperationAttempt => ({
+    operationId,
+    group: operationId.slice(0, operationId.indexOf('.')),
+    input,
+    fields: inputFieldsOf(operations[operationId]),
+    hint: { usage: `shopctl ${operationId}`, help: `shopctl ${operationId} --help` },
+    url: 'http://localhost:3000',
+    credential,
+  });
+  const addressId = '0b7d2c1e-1111-4aaa-8bbb-222233334444';
+  const fromProfile = { kind: 'token', source: 'profile' } as const;
+
+  it('sends a stale profile update to `users profile`, not the admin-only `users get`', () => {
+    const error = failure(PreconditionFailedError, 412, 'version_mismatch', { currentVersion: 3 });
+    expect(explain(during(error, attemptAt('users.updateProfile', { name: 'Ada' })))).toBe(
+      'The user changed since you read it (version 3 now). Run `shopctl users profile` and try again.',
+    );
+  });
+
+  it('sends an address conflict to `users addresses`, and never prints a literal <id>', () => {
+    const error = failure(ConflictError, 409, 'invalid_state', { title: 'The request conflicts with the current state', detail: 'That address is the default; choose another default first.' });
+    const message = explain(during(error, attemptAt('users.removeAddress', { id: addressId })));
+    expect(message).toBe('That address is the default; choose another default first. Run `shopctl users addresses` to see where it stands.');
+    expect(explain(during(failure(NotFoundError, 404, 'not_found', { detail: 'No address has that id' }), attemptAt('users.updateAddress', { id: addressId })))).toBe(
+      'No address has that id. Run `shopctl users addresses` to see what exists.',
+    );
+  });
+
+  it('keeps the server’s title for a taken email and suggests no command a newcomer cannot run', () => {
+    const error = failure(ConflictError, 409, 'email_taken', { title: 'That email is already registered', detail: 'Sign in instead, or use another email.' });
+    const message = explain(during(error, attemptAt('users.register', { email: 'ada@example.com' })));
+    expect(message).toBe('That email is already registered. Sign in instead, or use another email.');
+    expect(message).not.toContain('<id>');
+  });
+
+  it('keeps the server’s own words for a rate limit', () => {
+    const error = failure(RateLimitedError, 429, 'rate_limited', { title: 'Too many requests', detail: 'Too many failed sign-in attempts for this account. Try again in 60 s.' });
+    expect(explain(during(error, attemptAt('auth.login', {})))).toBe('Too many failed sign-in attempts for this account. Try again in 60 s.');
+  });
+
+  it('says what the server said about a refused credential, and does not send a disabled account to login', () => {
+    const refused = (code: string, detail: string) => explain(during(failure(UnauthorizedError, 401, code, { detail }), attemptAt('users.profile', {}, fromProfile)));
+    expect(refused('invalid_api_key', 'This API key is not valid or was revoked.')).toMatch(/^http:\/\/localhost:3000 does not accept this API key: it is unknown or was revoked\./);
+    const disabled = refused('account_disabled', 'This account is disabled. Ask an administrator.');
+    expect(disabled).toBe('This account is disabled. Ask an administrator.');
+    expect(disabled).not.toContain('shopctl login');
+    expect(refused('token_revoked', 'This token was revoked (the password changed or the account was disabled). Sign in again.')).toBe(
+      'This token was revoked (the password changed or the account was disabled). Sign in again. Run `shopctl login`.',
+    );
+    expect(refused('token_expired', 'Your token has expired. Sign in again.')).toBe('Your session expired. Run `shopctl login`.');
+  });
+
+  it('tells a token given by environment to be changed there, since login cannot override it', () => {
+    const error = failure(UnauthorizedError, 401, 'token_expired');
+    expect(explain(during(error, attemptAt('users.profile', {}, { kind: 'token', source: 'env' })))).toBe(
+      'Your session expired. Set a current one in SHOPCTL_TOKEN, or unset it and run `shopctl login`.',
+    );
+  });
+
+  it('says an answer without a problem body did not come from an eventshop server', () => {
+    const error = new NotFoundError('HTTP 404', { status: 404, code: 'http_404', headers: { 'content-type': 'text/html; charset=utf-8' } });
+    expect(explain(during(error))).toMatch(/^http:\/\/localhost:3000 answered \(HTTP 404, text\/html\), but not as an eventshop server does\./);
+    const unexpected = new ShopApiError('not JSON', { status: 200, code: 'unexpected_response', headers: { 'content-type': 'text/html' } });
+    expect(explain(during(unexpected))).toMatch(/but not as an eventshop server does/);
+  });
+});
+

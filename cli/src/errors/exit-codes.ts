@@ -17,13 +17,12 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-// Commander signals help and --version through the same error path as a real failure.
-const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /** The one mapping from what went wrong to the process exit code. */
 export const exitCodeFor = (error: unknown): ExitCode => {
   const cause = error instanceof OperationFailedError ? error.failure : error;
-  if (cause instanceof CommanderError) return COMMANDER_SUCCESS.has(cause.code) ? ExitCode.ok : ExitCode.usage;
+  // Commander signals help and --version through the same error path as a real failure, with exit code 0.
+  if (cause instanceof CommanderError) return cause.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   if (cause instanceof UsageError || cause instanceof ValidationError) return ExitCode.usage;
   if (cause instanceof CancelledError || isPromptExit(cause)) return ExitCode.cancelled;
   if (cause instanceof UnauthorizedError || cause instanceof ForbiddenError) return ExitCode.notAllowed;

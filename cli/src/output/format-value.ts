@@ -1,4 +1,5 @@
 import type { Colors } from './colors.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export type Money = { amount: number; currency: string };
 
@@ -39,11 +40,17 @@ const plain = (text: string) => text;
  * a missing value as `empty`. Colour only marks meaning: ids recede, statuses say good or bad.
  */
 export const formatValue = (value: unknown, key: string, colors: Colors, empty = '-'): Cell => {
+  const cell = formatRawValue(value, key, colors, empty);
+  // A value is one cell or one line: a tab or line break inside it would split the row (for `cut` too).
+  return { ...cell, text: terminalSafe(cell.text.replace(/[\t\r\n]+/g, ' ')) };
+};
+
+const formatRawValue = (value: unknown, key: string, colors: Colors, empty: string): Cell => {
   if (value === null || value === undefined || value === '') return { text: empty, paint: colors.dim };
   if (isMoney(value)) return { text: formatMoney(value), paint: plain };
   if (Array.isArray(value)) {
     const scalars = value.every((item) => typeof item !== 'object' || item === null || isMoney(item));
-    const text = scalars ? value.map((item) => formatValue(item, key, colors, empty).text).join(', ') : JSON.stringify(value);
+    const text = scalars ? value.map((item) => formatRawValue(item, key, colors, empty).text).join(', ') : JSON.stringify(value);
     return { text, paint: plain };
   }
   if (typeof value === 'object') return { text: JSON.stringify(value), paint: plain };

@@ -12,7 +12,7 @@ const truncate = (text: string): string => (text.length > MAX_CELL_WIDTH ? `${te
 /** Rows as an aligned table with a header for people, or as tab-separated lines without one for scripts. */
 export const renderTable = (rows: readonly Record<string, unknown>[], columns: readonly string[], { colors, forPeople }: Presentation): string => {
   if (!forPeople) {
-    return rows.map((row) => columns.map((column) => tabSafe(formatValue(row[column], column, colors, '').text)).join('\t')).join('\n');
+    return rows.map((row) => columns.map((column) => formatValue(row[column], column, colors, '').text).join('\t')).join('\n');
   }
   const header: Cell[] = columns.map((column) => ({ text: humanize(column).toUpperCase(), paint: colors.bold }));
   const body: Cell[][] = rows.map((row) =>
@@ -34,9 +34,6 @@ export const renderTable = (rows: readonly Record<string, unknown>[], columns: r
     )
     .join('\n');
 };
-
-// A tab or newline inside a value would split a tab-separated row in two.
-const tabSafe = (text: string): string => text.replace(/[\t\r\n]+/g, ' ');
 
 /**
  * Table columns when the contract names none: every field any row has (a field only some rows

@@ -1,4 +1,4 @@
-import { confirm } from '@inquirer/prompts';
+import type * as Inquirer from '@inquirer/prompts';
 import type { OperationDefinition } from '@eventshop/sdk/contract';
 import type { UsageHint } from '../commands/command-usage.js';
 import type { Io } from '../context.js';
@@ -16,6 +16,7 @@ export const confirmOperation = async (
   if (!definition.confirm || options.yes) return;
   if (!options.interactive) throw new UsageError(`${definition.confirm} Pass --yes to confirm.`, options.hint);
   let confirmed: boolean;
+  const { confirm } = await import('@inquirer/prompts');
   try {
     // Drawn on stderr like every prompt, so stdout keeps only the result.
     confirmed = await confirm({ message: definition.confirm, default: false }, { input: options.io.stdin, output: options.io.stderr });

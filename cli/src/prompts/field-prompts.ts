@@ -1,4 +1,4 @@
-import { confirm, input, number, password, select } from '@inquirer/prompts';
+import type * as Inquirer from '@inquirer/prompts';
 import type { Io } from '../context.js';
 import { CancelledError } from '../errors/cli-errors.js';
 import { isPromptExit } from '../errors/exit-codes.js';
@@ -29,6 +29,8 @@ export const askForFields = async (fields: readonly InputField[], io: Io, colors
 };
 
 const askForField = async (field: InputField, io: Io, colors: Colors): Promise<unknown> => {
+  // Loaded at the first prompt: most runs never ask anything, and inquirer is slow to load.
+  const { confirm, input, number, password, select } = await import('@inquirer/prompts');
   // Prompts draw on stderr so that stdout carries only the result (`--json` stays parseable).
   const context = { input: io.stdin, output: io.stderr };
   // The flag sits right before the answer, so the finished line teaches the flag: "… --price-amount 1999".
@@ -50,7 +52,13 @@ const askForField = async (field: InputField, io: Io, colors: Colors): Promise<u
     }
     case 'string': {
       const validate = (value: string) => checkAgainstSchema(field, value);
-      return field.secret ? password({ message, mask: true, validate }, context) : input({ message, required: true, validate }, context);
+      if (!field.secret) return input({ message, required: true, validate }, context);
+      const secret = await password({ message, mask: true, validate }, context);
+      // A new password mistyped once, unseen behind the mask, would lock its owner out: ask again.
+      if (field.newSecret) {
+        await password({ message: `Again, to be sure  ${colors.dim(flag)}`, mask: true, validate: (again) => again === secret || 'The two entries differ; type the same password again.' }, context);
+      }
+      return secret;
     }
   }
 };

@@ -1,3 +1,4 @@
+import { EXPECTED_VERSION_FIELD } from '@eventshop/sdk/contract';
 import type { InputField } from './input-fields.js';
 
 /** Quotes a value for a POSIX shell only when it needs it, so examples copy and paste. */
@@ -13,13 +14,14 @@ const spell = (field: InputField): string[] => {
 
 /**
  * The arguments of a typical call, built from the contract's examples: every required field and,
- * when no flag is required (an update, a filtered list), the first optional flag that has an example.
+ * when no flag is required (an update, a filtered list) and `withOptional` allows, the first
+ * optional flag that has an example. Never `--expected-version`: a fixed version is stale on
+ * anything but a brand-new entity, and the example must run as printed.
  */
-export const exampleArguments = (fields: readonly InputField[]): string[] => {
+export const exampleArguments = (fields: readonly InputField[], { withOptional = true } = {}): string[] => {
   const required = fields.filter((field) => field.required);
-  const chosen = required.some((field) => !field.positional)
-    ? required
-    : [...required, ...fields.filter((field) => !field.required && !field.positional && field.example !== undefined).slice(0, 1)];
+  const optional = fields.filter((field) => !field.required && !field.positional && field.example !== undefined && field.path[0] !== EXPECTED_VERSION_FIELD);
+  const chosen = !withOptional || required.some((field) => !field.positional) ? required : [...required, ...optional.slice(0, 1)];
   const ordered = [...chosen.filter((field) => field.positional), ...chosen.filter((field) => !field.positional)];
   return ordered.flatMap(spell);
 };

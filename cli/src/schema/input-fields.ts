@@ -24,27 +24,39 @@ export type InputField = {
   required: boolean;
   /** Accepts null: `--no-<flag>` sends it. */
   nullable: boolean;
-  /** A path parameter: a positional argument rather than a flag. */
+  /** A positional argument: a path parameter, or the operation's `cliPositional` subject. */
   positional: boolean;
+  /** The `cliPositional` subject: an argument that can also be given by its flag (`--q`). */
+  alsoFlag: boolean;
   description: string | undefined;
   example: unknown;
   /** Asked for without echo at a prompt. */
   secret: boolean;
+  /** A password being chosen (not one being proved): a prompt asks for it twice. */
+  newSecret: boolean;
   /** The field's own schema, to check one answer at a prompt. */
   schema: FieldSchema;
 };
 
 const SECRET_NAME = /password|secret/i;
+/** Secrets the caller proves rather than chooses: signing in, and the current password beside a new one. */
+const PROVEN_SECRET = /^current/i;
+const SIGN_IN = 'auth.login';
 
 /**
  * Every leaf of an operation's input in declaration order: path parameters become positional
  * arguments, everything else a flag, and nested objects (Money) flatten into one flag per leaf.
  */
 export const inputFieldsOf = (definition: OperationDefinition): InputField[] => {
-  const positional = new Set(pathParameterNames(definition.path));
-  return Object.entries(inputShapeOf(definition)).flatMap(([name, schema]) =>
+  const positional = new Set([...pathParameterNames(definition.path), ...(definition.cliPositional ? [definition.cliPositional] : [])]);
+  // Path parameters first, in path order, then the subject: the order arguments are typed in.
+  const entries = Object.entries(inputShapeOf(definition)).sort(([a], [b]) => rank(a) - rank(b));
+  function rank(name: string): number {
+    return name === definition.cliPositional ? 1 : 0;
+  }
+  return entries.flatMap(([name, schema]) =>
     leavesOf([name], schema, { required: true, example: undefined, positional: positional.has(name) }),
-  );
+  ).map((field) => ({ ...field, alsoFlag: field.positional && field.path[0] === definition.cliPositional, newSecret: field.secret && definition.id !== SIGN_IN && !PROVEN_SECRET.test(field.path[field.path.length - 1]!) }));
 };
 
 type Inherited = { required: boolean; example: unknown; positional: boolean };
@@ -74,6 +86,8 @@ const leavesOf = (path: string[], schema: FieldSchema, parent: Inherited): Input
       description,
       example: ownExample,
       secret: SECRET_NAME.test(leafName),
+      alsoFlag: false,
+      newSecret: false,
       schema: base,
     },
   ];

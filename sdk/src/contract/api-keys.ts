@@ -44,6 +44,7 @@ export const apiKeyOperations = {
       .strict(),
     output: CreatedApiKey,
     successStatus: 201,
+    cliPositional: 'name',
     tableColumns: ['id', 'name', 'role', 'key'],
   }),
   'apiKeys.list': operation({

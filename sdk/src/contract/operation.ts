@@ -51,6 +51,12 @@ export type OperationDefinition<
   /** CLI command name when it should differ from the operation name (`products.listByCategory` → `by-category`). */
   readonly cliName?: string;
   /**
+   * The input field that is the obvious subject of the command, which the CLI takes as a positional
+   * argument after any path parameters (`shopctl products search espresso`, as `gh search repos QUERY`).
+   * Its flag keeps working.
+   */
+  readonly cliPositional?: string;
+  /**
    * For operations that cannot be undone: the question a person must answer yes to first.
    * shopctl asks it at a terminal and otherwise requires `--yes`.
    */
@@ -60,6 +66,8 @@ export type OperationDefinition<
    * stops working (a password change): faces that keep a session should keep the new one.
    */
   readonly renewsSession?: boolean;
+  /** The caller's account is gone afterwards (forgotten): faces that keep its session should drop it. */
+  readonly endsSession?: boolean;
   /** Output columns a table view shows first (the CLI's default table). */
   readonly tableColumns?: readonly string[];
 };
@@ -81,6 +89,9 @@ export const operation = <
     if (!(name in definition.input.shape)) {
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
     }
+  }
+  if (definition.cliPositional !== undefined && !(definition.cliPositional in definition.input.shape)) {
+    throw new Error(`Operation ${definition.id}: cliPositional "${definition.cliPositional}" is not an input field`);
   }
   return { ...definition, input: withTextRules(definition.input) };
 };

@@ -160,6 +160,7 @@ export const productOperations = {
       .superRefine(checkPriceFilter),
     output: page(ProductSearchHit),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
+    cliPositional: 'q',
     tableColumns: ['id', 'name', 'price', 'categoryId', 'rank'],
   }),
   'products.listByCategory': operation({

@@ -121,7 +121,7 @@ export const userOperations = {
       409: 'The email is already registered (`email_taken`)',
       429: 'Too many sign-ups from your address; see Retry-After',
     },
-    input: z.object({ email: Email, password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
+    input: z.object({ email: Email.meta({ examples: ['ada@example.com'] }), password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
     output: UserSession,
     successStatus: 201,
     tableColumns: ['expiresAt', 'user'],
@@ -191,6 +191,7 @@ export const userOperations = {
     auth: 'customer',
     summary: 'Close your account and forget your personal data',
     confirm: 'Forget your account? Your name, email, phone and addresses become unreadable for good.',
+    endsSession: true,
     description:
       'Closes the account for good. Your name, email, phone and addresses become unreadable everywhere, including the event history (their key is destroyed); orders keep their history with those fields blanked. The email can be registered again.',
     input: z.object({}).strict(),
@@ -301,6 +302,7 @@ export const userOperations = {
     description: 'Takes effect on the account’s next request; granting a role it already has changes nothing.',
     input: z.object({ id: Id, role: Role.meta({ examples: ['operator'] }), expectedVersion: ExpectedVersion.optional() }).strict(),
     output: UserView,
+    cliPositional: 'role',
     tableColumns: userColumns,
   }),
   'users.revokeRole': operation({

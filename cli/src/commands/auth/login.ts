@@ -1,5 +1,5 @@
 import { operations } from '@eventshop/sdk/contract';
-import { ShopApiError } from '@eventshop/sdk';
+import { ForbiddenError, ShopApiError, UnauthorizedError } from '@eventshop/sdk';
 import { Command } from 'commander';
 import { updateProfile, withCredential } from '../../config/config-file.js';
 import type { Connection } from '../../config/connection.js';
@@ -43,7 +43,7 @@ export const loginCommand = (context: CliContext): Command =>
         '',
         'Examples:',
         '  shopctl login',
-        '  shopctl login --url https://shop.example.com --email admin@eventshop.local',
+        '  shopctl login --url http://localhost:3000 --email admin@eventshop.local',
         '  printf %s "$SHOP_PASSWORD" | shopctl login --email admin@eventshop.local --password-stdin',
         '  shopctl login --profile partner --api-key "$SHOP_API_KEY"',
       ].join('\n'),
@@ -56,7 +56,7 @@ export const loginCommand = (context: CliContext): Command =>
         if (options.email || options.password || options.passwordStdin) {
           throw new UsageError('Use --api-key on its own, or --email with a password; not both.', usageHintFor(command));
         }
-        await saveApiKey(context, printer, configPath, connection, globals.apiKey);
+        await saveApiKey(context, printer, { configPath, connection, hint: usageHintFor(command), apiKey: globals.apiKey });
         return;
       }
       const promptColors = canPrompt(context.io, globals) && !options.passwordStdin ? printer.noteColors : undefined;
@@ -85,8 +85,8 @@ type SignIn = { configPath: string; connection: Connection; hint: UsageHint; ema
 
 const signIn = async (context: CliContext, printer: Printer, { configPath, connection, hint, email, password }: SignIn) => {
   const definition = operations[LOGIN_OPERATION];
-  // Sign in without any saved credential: a stale token would make the server refuse even this.
-  const client = clientFor({ ...connection, credential: undefined }, definition, context.now());
+  // Sign-in is public, so no saved credential (perhaps a stale one) goes with it.
+  const client = clientFor(connection, definition);
   let session;
   try {
     session = await client.call(LOGIN_OPERATION, { email, password });
@@ -110,10 +110,36 @@ const signIn = async (context: CliContext, printer: Printer, { configPath, conne
   noteEnvironmentCredentials(printer, context.env);
 };
 
-const saveApiKey = async (context: CliContext, printer: Printer, configPath: string, connection: Connection, apiKey: string) => {
+/** An operation every valid credential passes authentication for; a key gets 403 from it (no account), never 401. */
+const KEY_CHECK_OPERATION = 'users.profile';
+
+const saveApiKey = async (context: CliContext, printer: Printer, { configPath, connection, hint, apiKey }: SaveApiKey) => {
+  await checkApiKey(connection, apiKey, hint);
   await updateProfile(configPath, connection.profileName, (profile) => ({ ...withCredential(profile, { apiKey }), url: connection.url }));
   printer.result({ profile: connection.profileName, url: connection.url, apiKey: maskSecret(apiKey) }, () =>
     `Saved API key ${maskSecret(apiKey)} in profile "${connection.profileName}" for ${connection.url}.`,
   );
   noteEnvironmentCredentials(printer, context.env);
+};
+
+type SaveApiKey = { configPath: string; connection: Connection; hint: UsageHint; apiKey: string };
+
+/**
+ * Asks the server whether it knows the key before saving it, so a mistyped or revoked key is
+ * refused now, by login, rather than by every later command. Only a 401 means the key is refused:
+ * a service key is not an account, so the check answers 403 for a good one.
+ */
+const checkApiKey = async (connection: Connection, apiKey: string, hint: UsageHint) => {
+  const definition = operations[KEY_CHECK_OPERATION];
+  const client = clientFor({ ...connection, credential: { kind: 'apiKey', value: apiKey, source: 'flag' } }, definition);
+  try {
+    await client.call(KEY_CHECK_OPERATION, {});
+  } catch (error) {
+    if (!(error instanceof ShopApiError)) throw error;
+    if (error instanceof UnauthorizedError || !(error instanceof ForbiddenError)) {
+      throw new OperationFailedError(error, attemptOf(operations[LOGIN_OPERATION], { input: {}, fields: [], hint, url: connection.url }));
+    }
+  } finally {
+    await client.close();
+  }
 };

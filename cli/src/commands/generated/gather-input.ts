@@ -4,7 +4,7 @@ import { readAll, type CliContext } from '../../context.js';
 import { UsageError } from '../../errors/cli-errors.js';
 import type { Colors } from '../../output/colors.js';
 import { askForFields } from '../../prompts/field-prompts.js';
-import { assembleInput, missingRequiredFields, parseInputDocument, type InputObject } from '../../schema/build-input.js';
+import { assembleInput, missingRequiredFields, parseInputDocument, valueAtPath, type InputObject } from '../../schema/build-input.js';
 import type { InputField } from '../../schema/input-fields.js';
 import type { UsageHint } from '../command-usage.js';
 
@@ -38,8 +38,10 @@ export const gatherInput = async (given: GivenInput): Promise<InputObject> => {
   const options = given.command.opts<Record<string, unknown>>();
   for (const [attribute, field] of given.fieldOptions) {
     const value = options[attribute];
+    if (value === undefined) continue;
+    if (values.has(field)) throw new UsageError(`Give ${field.description?.toLowerCase() ?? field.name} once: as the <${field.name}> argument or as --${field.name}, not both.`, given.hint);
     // Commander gives `false` for `--no-<flag>`, which only nullable fields define.
-    if (value !== undefined) values.set(field, value === false && field.nullable && field.kind.type !== 'boolean' ? null : value);
+    values.set(field, value === false && field.nullable && field.kind.type !== 'boolean' ? null : value);
   }
   const document = given.inputOption === undefined ? undefined : await readInputDocument(given.inputOption, given.context, given.hint);
   const input = assembleInput(document, given.fields, values);
@@ -47,8 +49,22 @@ export const gatherInput = async (given: GivenInput): Promise<InputObject> => {
   const missing = missingRequiredFields(given.fields, input);
   if (missing.length === 0) return input;
   if (!given.promptColors) throw new UsageError(missingMessage(missing), given.hint);
+  // Before asking for anything: a bad --email should not be found only after two password prompts.
+  refuseInvalidGivenValues(given.fields, input, given.hint);
   const answers = await askForFields(missing, given.context.io, given.promptColors);
   return assembleInput(input, given.fields, answers);
+};
+
+/** The values already given, each checked against its own field's schema, refused together. */
+const refuseInvalidGivenValues = (fields: readonly InputField[], input: InputObject, hint: UsageHint): void => {
+  const problems = fields.flatMap((field) => {
+    const value = valueAtPath(input, field.path);
+    // null clears a nullable field; the field's schema describes only its values.
+    if (value === undefined || value === null) return [];
+    const result = field.schema.safeParse(value);
+    return result.success ? [] : [`  ${field.positional ? `<${field.name}>` : `--${field.name}`}: ${result.error.issues[0]?.message ?? 'not a valid value'}`];
+  });
+  if (problems.length > 0) throw new UsageError(['Some values are not valid:', ...problems].join('\n'), hint);
 };
 
 /** "Missing required flag(s): --name, --price-amount", naming arguments as `<id>`. */

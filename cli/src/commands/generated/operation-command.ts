@@ -2,10 +2,10 @@ import type { OperationDefinition } from '@eventshop/sdk/contract';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../../context.js';
 import { CoercionError, coerceFlagValue } from '../../schema/coerce.js';
+import { flagNameFor } from '../../schema/flag-names.js';
 import { inputFieldsOf, valuePlaceholder, type InputField } from '../../schema/input-fields.js';
 import { groupCommandName, operationCommandName } from './command-names.js';
 import { operationHelpFooter } from './operation-help.js';
-import { runOperation } from './run-operation.js';
 
 /** Commander reports a bad value with our plain message in its own error format (and exit 2). */
 const parserFor = (field: InputField) => (text: string, previous: unknown) => {
@@ -47,9 +47,10 @@ export const operationCommand = (definition: OperationDefinition, context: CliCo
     command.addArgument(new Argument(`[${field.name}]`, describeField(field)).argParser(parserFor(field)));
   }
   const fieldOptions = new Map<string, InputField>();
-  for (const field of fields.filter((candidate) => !candidate.positional)) {
+  for (const field of fields.filter((candidate) => !candidate.positional || candidate.alsoFlag)) {
     const value = field.kind.type === 'boolean' ? `[${valuePlaceholder(field.kind)}]` : `<${valuePlaceholder(field.kind)}>`;
-    const option = new Option(`--${field.name} ${value}`, describeField(field)).argParser(parserFor(field));
+    const description = field.alsoFlag ? `${field.description ?? ''} (instead of the <${field.name}> argument)`.trim() : describeField(field);
+    const option = new Option(`--${flagNameFor(field.path)} ${value}`, description).argParser(parserFor(field));
     command.addOption(option);
     // `--no-phone` sends null, which a nullable field takes to mean "clear it".
     if (field.nullable && field.kind.type !== 'boolean') command.option(`--no-${field.name}`, `Clear ${field.name} (sends null)`);
@@ -62,6 +63,8 @@ export const operationCommand = (definition: OperationDefinition, context: CliCo
   command.addHelpText('after', operationHelpFooter(definition, fields, commandLine ?? `shopctl ${groupCommandName(definition.id)} ${name}`));
   command.action(async (...args: unknown[]) => {
     const positionalValues = args.slice(0, positionals.length);
+    // Loaded when the command runs: `--help` needs none of the SDK client, output or prompts.
+    const { runOperation } = await import('./run-operation.js');
     await runOperation({ definition, fields, fieldOptions, positionalValues, command, context });
   });
   return command;

@@ -12,8 +12,12 @@ const WHO_MAY_CALL: Record<AuthRequirement, string> = {
 
 /** The part of `--help` after the flags: the HTTP route, who may call it, and examples that work. */
 export const operationHelpFooter = (definition: OperationDefinition, fields: readonly InputField[], commandLine: string): string => {
-  const examples = [[commandLine, ...exampleArguments(fields)].join(' ')];
-  if (definition.pagination) examples.push(`${commandLine} --all --json | jq '.${definition.pagination.itemsField}[]'`);
+  // Printed examples are run by a test (help-examples.int.test.ts), so each must work as it stands:
+  // a scripted run of an irreversible command needs --yes, and every page needs the required arguments too.
+  const examples = [[commandLine, ...exampleArguments(fields), ...(definition.confirm ? ['--yes'] : [])].join(' ')];
+  if (definition.pagination) {
+    examples.push([commandLine, ...exampleArguments(fields, { withOptional: false }), `--all --json | jq '.${definition.pagination.itemsField}[]'`].join(' '));
+  }
   return [
     '',
     'Examples:',

@@ -27,13 +27,21 @@ describe('commands generated from the contract', () => {
   it.each(entries)('%s is reachable as shopctl <group> <name>', (id, definition) => {
     const command = find(program, groupCommandName(id), operationCommandName(definition));
     expect(command, `shopctl ${groupCommandName(id)} ${operationCommandName(definition)}`).toBeDefined();
-    expect(command!.registeredArguments.map((argument) => argument.name())).toEqual(pathParameterNames(definition.path).map(kebabCase));
+    const positionals = [...pathParameterNames(definition.path), ...(definition.cliPositional ? [definition.cliPositional] : [])];
+    expect(command!.registeredArguments.map((argument) => argument.name())).toEqual(positionals.map(kebabCase));
     expect(command!.options.some((option) => option.long === '--all')).toBe(definition.pagination !== undefined);
   });
 
   it('uses cliName where the contract gives one', () => {
     expect(find(program, 'products', 'by-category')?.registeredArguments[0]?.name()).toBe('category-id');
     expect(find(program, 'system', 'health')).toBeDefined();
+  });
+
+  it('takes the contract’s cliPositional subject as an argument, its flag still working', () => {
+    const search = find(program, 'products', 'search')!;
+    expect(search.registeredArguments.map((argument) => argument.name())).toEqual(['q']);
+    expect(search.options.some((option) => option.long === '--q')).toBe(true);
+    expect(fullHelp(search)).toContain("shopctl products search 'espresso cup'");
   });
 
   it('shows the summary, description, an example and the HTTP route in --help', () => {

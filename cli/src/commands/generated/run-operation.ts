@@ -2,7 +2,7 @@ import { ShopApiError } from '@eventshop/sdk';
 import type { OperationDefinition } from '@eventshop/sdk/contract';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import { attemptOf, OperationFailedError, UsageError } from '../../errors/cli-errors.js';
+import { attemptOf, ForeignAnswerError, OperationFailedError, UsageError } from '../../errors/cli-errors.js';
 import { globalOptionsOf } from '../../global-options.js';
 import { createPrinter } from '../../output/printer.js';
 import { confirmOperation } from '../../prompts/confirm-operation.js';
@@ -12,7 +12,7 @@ import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor } from '../command-usage.js';
 import { gatherInput, type FieldOptions } from './gather-input.js';
 import { printResult } from './print-result.js';
-import { keepRenewedSession } from './renew-session.js';
+import { keepSession, noteSecretsShownOnce } from './renew-session.js';
 import { allItems, callOperation } from './sdk-calls.js';
 
 export type OperationRun = {
@@ -35,9 +35,11 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
 
   const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
-  const { configPath, connection } = await loadSession(context, globals);
-  const client = clientFor(connection, definition, context.now());
-  const attempt = attemptOf(definition, { input, fields, hint, url: connection.url });
+  // A public command signs someone in (`users register`): like `shopctl login`, it may create the profile it saves to.
+  const { configPath, connection } = await loadSession(context, globals, { mustExist: !(definition.auth === 'public' && definition.kind === 'command') });
+  const client = clientFor(connection, definition);
+  const sent = definition.auth === 'public' ? undefined : connection.credential;
+  const attempt = attemptOf(definition, { input, fields, hint, url: connection.url, credential: sent && { kind: sent.kind, source: sent.source } });
   try {
     const pagination = definition.pagination;
     if (own.all && pagination) {
@@ -50,11 +52,25 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
     if (globals.verbose) {
       printer.note(`${definition.method} ${definition.path} → HTTP ${response.status}${response.requestId ? `, request id ${response.requestId}` : ''}`);
     }
+    checkAnswerIsJson(response, connection.url);
     printResult(printer, definition, response.data);
-    await keepRenewedSession(definition, response.data, { configPath, connection, printer });
+    await keepSession(definition, response.data, { configPath, connection, printer });
+    noteSecretsShownOnce(response.data, printer, definition.auth === 'public' || (definition.renewsSession === true && connection.credential?.source === 'profile'));
   } catch (error) {
     throw error instanceof ShopApiError ? new OperationFailedError(error, attempt) : error;
   } finally {
     await client.close();
   }
+};
+
+/**
+ * Every operation answers JSON. Text in its place (an HTML page from a web server or a proxy at
+ * that URL) means the URL reaches something else; printing the page would only hide that. The SDK
+ * is learning to refuse such answers itself (code `unexpected_response`); until then, and for a
+ * success status, this check says it.
+ */
+const checkAnswerIsJson = (response: { data: unknown; status: number; headers: Record<string, string> }, url: string): void => {
+  const type = response.headers['content-type'];
+  if (response.data === undefined || (type !== undefined && /[/+]json\b/i.test(type))) return;
+  throw new ForeignAnswerError(url, response.status, type);
 };

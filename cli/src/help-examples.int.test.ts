@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { PassThrough } from 'node:stream';
+import { operations, type OperationDefinition } from '@eventshop/sdk/contract';
+import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
+import { commandLineFor } from './commands/generated/command-names.js';
+import type { CliContext } from './context.js';
+import { buildProgram, runCli } from './program.js';
+import { testIo } from './testing/test-streams.js';
+
+/**
+ * Every example `--help` prints is run here, as printed, against a real server: a person copies
+ * them, so each one must work. The only changes are where the documentation and this server
+ * differ: the URL, the admin's email, and the example id, which becomes a fresh entity of the
+ * right kind. Each example runs as a fitting caller (admin, a fresh customer, or nobody), in a
+ * config file of its own; prompts (`shopctl login`) are answered as a person would.
+ */
+const DOCUMENTED_URL = 'http://localhost:3000';
+const DOCUMENTED_ADMIN = 'admin@eventshop.local';
+/** The id the contract gives as every Id field's example. */
+const EXAMPLE_ID = '3f1c2a4e-7b9d-4e8a-9c1f-2d3e4f5a6b7c';
+/** The password the contract's examples use, given to each fresh customer so `change-password` works. */
+const EXAMPLE_PASSWORD = 'correct horse battery staple';
+
+const placeholder: CliContext = { io: testIo({ tty: false }), env: {}, homeDir: os.tmpdir(), now: () => new Date() };
+
+/** Every `Examples:` line of every command's help, once each. */
+const helpExamples = (): string[] => {
+  const examples = new Set<string>();
+  const visit = (command: Command) => {
+    let help = '';
+    command.configureOutput({ writeOut: (text) => (help += text) });
+    command.outputHelp();
+    const block = help.split('\nExamples:\n')[1];
+    for (const line of block?.split('\n\n')[0]?.split('\n') ?? []) if (line.startsWith('  ')) examples.add(line.trim());
+    command.commands.forEach(visit);
+  };
+  visit(buildProgram(placeholder));
+  return [...examples];
+};
+
+/** POSIX-shell words: single quotes literal, double quotes and bare words expand $NAME. */
+const shellWords = (text: string, env: Record<string, string>): string[] => {
+  const words: string[] = [];
+  const pattern = /'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const match of text.matchAll(pattern)) {
+    const expand = (part: string) => part.replace(/\$([A-Z_]+)/g, (_, name: string) => env[name] ?? '');
+    words.push(match[1] ?? expand(match[2] ?? match[3] ?? ''));
+  }
+  return words;
+};
+
+/** Splits `a | b` outside quotes. */
+const pipeline = (example: string): string[] => example.match(/(?:'[^']*'|"[^"]*"|[^|])+/g)!.map((part) => part.trim());
+
+const operationOf = (argv: readonly string[]): OperationDefinition | undefined => {
+  const byCommandLine = new Map<string, OperationDefinition>();
+  for (const definition of Object.values(operations) as OperationDefinition[]) {
+    byCommandLine.set(commandLineFor(definition.id)!, definition);
+    if (definition.cliName && definition.id.startsWith('system.')) byCommandLine.set(`shopctl ${definition.cliName}`, definition);
+  }
+  for (const length of [2, 1]) {
+    const found = byCommandLine.get(['shopctl', ...argv.filter((word) => !word.startsWith('-')).slice(0, length)].join(' '));
+    if (found) return found;
+  }
+  return undefined;
+};
+
+let server: TestServer;
+let url: string;
+let directory: string;
+let files = 0;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  directory = await mkdtemp(path.join(os.tmpdir(), 'shopctl-examples-'));
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+/** The caller an example runs as, and the entity its example id stands for. */
+const prepare = async (definition: OperationDefinition | undefined): Promise<{ profile: Record<string, string>; id?: string }> => {
+  const admin = server.client({ token: await server.adminToken() });
+  const asAdmin = { url, token: await server.adminToken() };
+  if (!definition) return { profile: { url } };
+  const group = definition.id.split('.')[0];
+  if (definition.auth === 'customer') {
+    const customer = await server.registerCustomer({ password: EXAMPLE_PASSWORD });
+    const profile = { url, token: customer.token };
+    if (definition.path.startsWith('/api/users/addresses/:')) {
+      const address = await server.client({ token: customer.token }).users.addAddress({
+        recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB',
+      });
+      return { profile, id: address.id };
+    }
+    return { profile };
+  }
+  if (group === 'products') {
+    const product = await admin.products.create({ name: 'Espresso cup', price: { amount: 1999, currency: 'USD' }, categoryId: 'kitchen' });
+    return { profile: asAdmin, id: product.id };
+  }
+  if (group === 'apiKeys') return { profile: asAdmin, id: (await server.createApiKey('service')).id };
+  if (group === 'users') {
+    const user = definition.id === 'users.revokeRole' ? await server.userWithRoles(['operator']) : await server.registerCustomer();
+    if (definition.id === 'users.enable') await admin.users.disable({ id: user.id });
+    return { profile: asAdmin, id: user.id };
+  }
+  return { profile: definition.auth === 'public' ? { url } : asAdmin };
+};
+
+type Outcome = { code: number; stdout: string; stderr: string };
+
+const runExample = async (example: string): Promise<Outcome> => {
+  const env: Record<string, string> = { SHOP_PASSWORD: ADMIN_PASSWORD };
+  if (example.includes('$SHOP_API_KEY')) env.SHOP_API_KEY = (await server.createApiKey('service')).key;
+  const text = example.replaceAll(DOCUMENTED_URL, url).replaceAll(DOCUMENTED_ADMIN, ADMIN_EMAIL);
+  const parts = pipeline(text);
+  let stdin: string | undefined;
+  if (parts[0]!.startsWith('printf ')) stdin = shellWords(parts.shift()!, env).slice(2).join(' ');
+  const [shopctl, ...argvWithId] = shellWords(parts.shift()!, env);
+  expect(shopctl).toBe('shopctl');
+  const definition = operationOf(argvWithId);
+  const { profile, id } = await prepare(definition);
+  const argv = argvWithId.map((word) => (word === EXAMPLE_ID && id ? id : word));
+
+  const configFile = path.join(directory, `config-${++files}.json`);
+  // A staging profile exists, as the examples that name one assume.
+  await writeFile(configFile, JSON.stringify({ profiles: { default: profile, staging: { url } } }), { mode: 0o600 });
+  // `shopctl login` without its values asks for them at a terminal; answer as a person would.
+  const answers = argv[0] === 'login' && !argv.includes('--password-stdin') && !argv.includes('--api-key')
+    ? [...(argv.includes('--email') ? [] : [ADMIN_EMAIL]), ADMIN_PASSWORD]
+    : [];
+  const io = testIo({ tty: answers.length > 0 });
+  const keyboard = io.stdin as PassThrough;
+  if (stdin !== undefined) keyboard.end(stdin);
+  let answered = -1;
+  io.stderr.on('data', () => {
+    const shown = io.stderr.text();
+    const done = shown.split('✔').length - 1;
+    if (answered < done && done < answers.length && shown.lastIndexOf('?') > shown.lastIndexOf('✔')) {
+      answered = done;
+      const answer = answers[done]!;
+      setImmediate(() => keyboard.write(`${answer}\r`));
+    }
+  });
+  // SHOPCTL_URL stands in for the documented default URL in profiles an example creates (`--profile partner`).
+  const code = await runCli(argv, { io, env: { SHOPCTL_CONFIG: configFile, SHOPCTL_URL: url, ...env }, homeDir: directory, now: () => new Date() });
+  let stdout = io.stdout.text();
+  for (const part of parts) {
+    const [program, ...args] = shellWords(part, env);
+    stdout = execFileSync(program!, args, { input: stdout, encoding: 'utf8' });
+  }
+  return { code, stdout, stderr: io.stderr.text() };
+};
+
+describe('the examples in --help', () => {
+  const examples = helpExamples();
+
+  it('are many: one or more per command', () => {
+    expect(examples.length).toBeGreaterThan(Object.keys(operations).length);
+  });
+
+  it.each(examples)('%s', { timeout: 20_000 }, async (example) => {
+    const outcome = await runExample(example);
+    expect(outcome.code, `${example}\n${outcome.stderr}`).toBe(0);
+  });
+});
