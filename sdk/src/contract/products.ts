@@ -47,10 +47,11 @@ export const ProductSearchHit = ProductView.extend({
  * its currency, and only products priced in it come back. A range whose low end is above its high
  * end is a mistake, not an empty page.
  */
+// Currency first: a help example built from the first optional field is then one that runs alone.
 const priceFilter = {
+  currency: Currency.optional().describe('Only products priced in this currency (ISO 4217); required with price_min or price_max'),
   price_min: Money.shape.amount.optional().describe('Lowest price in minor units of `currency`; needs `currency`, must not be above price_max'),
   price_max: Money.shape.amount.optional().describe('Highest price in minor units of `currency`; needs `currency`'),
-  currency: Currency.optional().describe('Only products priced in this currency (ISO 4217); required with price_min or price_max'),
 };
 
 const checkPriceFilter = (
