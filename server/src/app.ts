@@ -14,6 +14,7 @@ import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
+import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
 import { systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
@@ -32,6 +33,8 @@ export type AppDependencies = {
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds?: number;
+  /** Request timeouts and connection caps of the listening server (inject does not meet them). */
+  httpLimits?: HttpLimits;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -41,15 +44,19 @@ const DOCS_LOGO =
 
 /** Builds the whole HTTP application without listening, so tests drive it with `inject`. */
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
+  const httpLimits = deps.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
+    ...fastifyLimitOptions(httpLimits),
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+
+  capConnections(app.server, httpLimits);
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
   app.removeContentTypeParser('text/plain');

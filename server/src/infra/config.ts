@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
+import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
 
 export type Config = {
   host: string;
@@ -16,6 +17,8 @@ export type Config = {
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds: number;
   logLevel: string;
+  /** Request timeouts and connection caps of the HTTP server. */
+  http: HttpLimits;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -29,6 +32,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
   idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
+  http: loadHttpLimits(env),
 });
 
 const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {
