@@ -27,7 +27,7 @@ export const apiKeyHandlers = ({ pool, eventStore, apiKeys }: ApiKeyModuleDepend
     'apiKeys.create': async ({ name, role }, { principal, now, metadata }) => {
       // A leaked admin key must not be able to mint more admin keys that outlive its revocation:
       // handing out admin power takes a person signed in as an admin.
-      if (role === 'admin' && principal.kind !== 'user') {
+      if (role === 'admin' && principal?.kind !== 'user') {
         throw new ForbiddenError('An API key cannot create admin keys. Sign in as an admin and create it with your session.');
       }
       const actorId = actorOf(principal);
