@@ -57,6 +57,8 @@ export const startTestServer = async (overrides: Partial<Config> = {}): Promise<
     adminEmail: ADMIN_EMAIL,
     adminPassword: ADMIN_PASSWORD,
     jwtSecret: 'test-secret-test-secret-test-secret',
+    // Tests register many accounts from one address under a clock that does not move; the limit has its own tests.
+    signUpLimit: { perAddress: 1_000_000 },
     ...overrides,
   };
   const server = await createServer(config, { clock });

@@ -35,6 +35,8 @@ export type AppDependencies = {
   idempotencyStallSeconds?: number;
   /** Request timeouts and connection caps of the listening server (inject does not meet them). */
   httpLimits?: HttpLimits;
+  /** Registrations accepted from one address per window; unset parts keep the users module's defaults. */
+  signUpLimit?: { perAddress?: number; windowSeconds?: number };
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -99,7 +101,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
 
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),
-    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock }),
+    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit }),
     ...apiKeyHandlers({ pool: deps.pool, eventStore: deps.eventStore, apiKeys }),
     ...productHandlers({ eventStore: deps.eventStore, catalog: catalogQueries(deps.pool) }),
   } satisfies HandlerTable;

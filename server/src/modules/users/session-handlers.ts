@@ -21,6 +21,8 @@ export type SessionDependencies = {
   clock: Clock;
   /** Shared by sign-in and password changes: both are password guesses against one account. */
   throttle: LoginThrottle;
+  /** Registrations accepted from one address per window. */
+  signUpLimit: { perAddress: number; windowSeconds: number };
 };
 
 const invalidCredentials = () =>
@@ -31,6 +33,13 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
   const { accounts, tokens, throttle } = deps;
   const credentials = credentialStore(deps.pool);
   const perAddress = rateLimiter({ limit: 20, windowMs: 60_000, now: () => deps.clock.now().getTime() });
+  // Every attempt counts, taken email or not: the API says an email is taken (people need to know),
+  // and this limit is what keeps that answer from being a lookup service for who has an account.
+  const signUpsPerAddress = rateLimiter({
+    limit: deps.signUpLimit.perAddress,
+    windowMs: deps.signUpLimit.windowSeconds * 1000,
+    now: () => deps.clock.now().getTime(),
+  });
 
   /** A token for the account as it was just read, in its current token generation. */
   const signIn = async ({ view, tokenGeneration }: Account, now: Date) => {
@@ -55,7 +64,8 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
       return signIn(account, now);
     },
 
-    'users.register': async ({ email, password, name, phone }, { now, metadata }) => {
+    'users.register': async ({ email, password, name, phone }, { now, metadata, ip }) => {
+      signUpsPerAddress.hit(ip, 'Too many sign-ups from your address.');
       const userId = await registerAccount(deps, { email, password, name, phone: phone ?? null, roles: ['customer'], now, metadata });
       return signIn(await accountOf(accounts, userId), now);
     },
