@@ -5,8 +5,9 @@ import type { Log } from './format.js';
 import { describeMachine } from './machine.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
+import { signUpFloodBench } from './signup-flood.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, signUpFloodBench];
 
 export type DispatchDependencies = {
   log: Log;
