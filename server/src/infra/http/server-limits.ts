@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { addressKey } from './rate-limit.js';
 
 /**
  * How long a client may take to send a request, and how many connections it may hold open.
@@ -82,7 +83,7 @@ export const fastifyLimitOptions = (limits: HttpLimits) => ({
 
 /**
  * Caps open connections in total (Node's own `maxConnections`, which closes the newcomer) and per
- * remote address (counted here, on the same terms). Closing at once, before a byte is read, is
+ * remote address (an IPv6 /64 counts as one, as for the rate limits; counted here, on the same terms). Closing at once, before a byte is read, is
  * what costs a flood nothing; a client that meets the cap sees a reset and retries with backoff
  * (the SDK does). Behind a reverse proxy every connection comes from the proxy's address: raise
  * the per-address cap or set it to 0 there, and let the proxy limit its clients.
@@ -92,7 +93,7 @@ export const capConnections = (server: Server, limits: HttpLimits) => {
   if (limits.maxConnectionsPerAddress <= 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress ?? 'unknown');
     const count = open.get(address) ?? 0;
     if (count >= limits.maxConnectionsPerAddress) {
       socket.destroy();

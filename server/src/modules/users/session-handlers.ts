@@ -5,7 +5,7 @@ import type { TokenService } from '../../infra/auth/tokens.js';
 import type { Pool } from '../../infra/database/pool.js';
 import type { Handlers } from '../../infra/http/operations.js';
 import { HttpProblem, RequestValidationError, UnauthorizedError } from '../../infra/http/problems.js';
-import { rateLimiter } from '../../infra/http/rate-limit.js';
+import { addressKey, rateLimiter } from '../../infra/http/rate-limit.js';
 import type { Clock } from '../../infra/clock.js';
 import { credentialStore, normalizeEmail, registerAccount } from './accounts.js';
 import type { UserCommandRunner } from './commands.js';
@@ -49,7 +49,7 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
 
   return {
     'auth.login': async ({ email, password }, { now, ip }) => {
-      perAddress.hit(ip, 'Too many sign-in attempts from your address.');
+      perAddress.hit(addressKey(ip), 'Too many sign-in attempts from your address.');
       const accountKey = normalizeEmail(email);
       throttle.check(accountKey);
       const account = await accounts.findForLogin(accountKey);
@@ -65,7 +65,7 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
     },
 
     'users.register': async ({ email, password, name, phone }, { now, metadata, ip }) => {
-      signUpsPerAddress.hit(ip, 'Too many sign-ups from your address.');
+      signUpsPerAddress.hit(addressKey(ip), 'Too many sign-ups from your address.');
       const userId = await registerAccount(deps, { email, password, name, phone: phone ?? null, roles: ['customer'], now, metadata });
       return signIn(await accountOf(accounts, userId), now);
     },
