@@ -23,6 +23,12 @@ export type SlowUploadFloodOptions = {
   healthEveryMs?: number;
   /** A health check not answered within this counts as failed. */
   healthTimeoutMs?: number;
+  /**
+   * How fast connections are opened (default 2,000 a second). Faster overflows the listen backlog:
+   * the kernel then drops the handshake's last step, the client believes it is connected, and a
+   * connection that never sends a byte is counted as held although the server never saw it.
+   */
+  openPerSecond?: number;
 };
 
 export type SlowUploadFloodCounts = {
@@ -36,15 +42,19 @@ export type SlowUploadFloodCounts = {
   answeredBeforeCut: number;
   /** Connections still open when the flood ended (then closed by the flood itself). */
   heldToEnd: number;
+  /** Of those, how many stalled in each way. */
+  heldByStall: Record<StallKind, number>;
   health: { answered: number; failed: number };
   elapsedSeconds: number;
 };
 
+type StallKind = 'body' | 'headers' | 'silent';
+
 /** Three ways to stall: after the headers (a body that never comes), inside the headers, and before a byte. */
-const STALLS = [
-  (host: string) => `POST /api/users/register HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"email":`,
-  (host: string) => `GET /health HTTP/1.1\r\nHost: ${host}\r\nX-Slow: `,
-  () => '',
+const STALLS: { kind: StallKind; start: (host: string) => string }[] = [
+  { kind: 'body', start: (host) => `POST /api/users/register HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"email":` },
+  { kind: 'headers', start: (host) => `GET /health HTTP/1.1\r\nHost: ${host}\r\nX-Slow: ` },
+  { kind: 'silent', start: () => '' },
 ];
 
 export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promise<SlowUploadFloodCounts> => {
@@ -58,10 +68,11 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
     cutByServer: 0,
     answeredBeforeCut: 0,
     heldToEnd: 0,
+    heldByStall: { body: 0, headers: 0, silent: 0 },
     health: { answered: 0, failed: 0 },
     elapsedSeconds: 0,
   };
-  const open = new Set<net.Socket>();
+  const open = new Map<net.Socket, StallKind>();
   let settled = 0;
   let finished = false;
   let allSettled!: () => void;
@@ -76,12 +87,13 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
     const socket = net.connect({ host: hostname, port, ...(localAddress ? { localAddress } : {}) });
     let connected = false;
     let answered = false;
+    const stall = STALLS[index % STALLS.length]!;
     socket.on('connect', () => {
       connected = true;
       counts.opened += 1;
-      open.add(socket);
-      const stall = STALLS[index % STALLS.length]!(target.host);
-      if (stall) socket.write(stall);
+      open.set(socket, stall.kind);
+      const start = stall.start(target.host);
+      if (start) socket.write(start);
     });
     socket.on('data', () => (answered = true));
     socket.on('error', () => {});
@@ -108,11 +120,13 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
       request.on('error', () => resolve(false));
     });
 
-  // Opened in small waves, so the listen backlog is not what refuses them.
+  // Opened in small waves, so the listen backlog is not what refuses (or silently loses) them.
+  const wave = 50;
+  const pauseMs = (wave / (options.openPerSecond ?? 2000)) * 1000;
   const opening = (async () => {
     for (let index = 0; index < options.connections; index += 1) {
       openOne(index);
-      if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (index % wave === wave - 1) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   })();
 
@@ -130,7 +144,10 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
   await ended;
   await healthChecks;
   counts.heldToEnd = open.size;
-  for (const socket of open) socket.destroy();
+  for (const [socket, kind] of open) {
+    counts.heldByStall[kind] += 1;
+    socket.destroy();
+  }
   counts.elapsedSeconds = Math.round((Date.now() - started) / 100) / 10;
   return counts;
 };
