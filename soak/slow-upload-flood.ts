@@ -17,6 +17,9 @@ export type SlowUploadFloodOptions = {
   /**
    * Local addresses the flood connects from, in turn (on Linux all of 127.0.0.0/8 is loopback),
    * so per-address caps can be seen apart from the health checks, which come from the default one.
+   * Default: 127.77.0.1 when the server is on IPv4 loopback (127.x) under Linux (the flood then meets the
+   * per-address cap as well as the timeouts, and the health checks do not); elsewhere the default
+   * address, the same as the health checks'.
    */
   sourceAddresses?: string[];
   /** How often `/health` is asked during the flood. */
@@ -61,6 +64,8 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
   const target = new URL(options.url);
   const port = Number(target.port || 80);
   const hostname = target.hostname;
+  const onLoopback = hostname.startsWith('127.');
+  const sourceAddresses = options.sourceAddresses ?? (onLoopback && process.platform === 'linux' ? ['127.77.0.1'] : undefined);
   const started = Date.now();
   const counts: SlowUploadFloodCounts = {
     opened: 0,
@@ -83,7 +88,7 @@ export const runSlowUploadFlood = async (options: SlowUploadFloodOptions): Promi
   };
 
   const openOne = (index: number) => {
-    const localAddress = options.sourceAddresses?.[index % options.sourceAddresses.length];
+    const localAddress = sourceAddresses?.[index % sourceAddresses.length];
     const socket = net.connect({ host: hostname, port, ...(localAddress ? { localAddress } : {}) });
     let connected = false;
     let answered = false;
