@@ -64,7 +64,7 @@ export const passwordWork = (options: PasswordWorkOptions = DEFAULT_PASSWORD_WOR
   const admit = <T>(lane: Job['lane'], run: () => Promise<T>, limit: number, slots: number): Promise<T> => {
     if (waiting[lane].length >= limit) {
       const seconds = Math.max(1, Math.ceil(((waiting[lane].length + 1) * averageMs) / slots / 1000));
-      return Promise.reject(new RateLimitedError(seconds, 'The server is busy checking passwords.'));
+      return Promise.reject(new RateLimitedError(seconds, 'The server is busy with other sign-ups and sign-ins.'));
     }
     return new Promise<T>((resolve, reject) => {
       waiting[lane].push({ run, resolve: resolve as (value: unknown) => void, reject, lane });
