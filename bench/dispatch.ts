@@ -6,8 +6,9 @@ import type { Log } from './format.js';
 import { describeMachine } from './machine.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
+import { signUpFloodBench } from './signup-flood.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench, signUpFloodBench];
 
 export type DispatchDependencies = {
   log: Log;

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { createShopClient, type ShopClient, type Transport } from '@eventshop/sdk';
 import { errorResponses, operations, type OperationDefinition, type Role } from '@eventshop/sdk/contract';
 import { fixedClock } from '../server/src/infra/clock.js';
-import { loadConfig } from '../server/src/infra/config.js';
+import { loadConfig, type Config } from '../server/src/infra/config.js';
 import { createServer, type RunningServer } from '../server/src/server.js';
 import { createPool } from '../server/src/infra/database/pool.js';
 import { createTestDatabase } from './database.js';
@@ -53,8 +53,8 @@ export type TestServer = RunningServer & {
   query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
 };
 
-/** The real server on its own fresh database, with a clock the test controls. */
-export const startTestServer = async (): Promise<TestServer> => {
+/** The real server on its own fresh database, with a clock the test controls; `overrides` change its configuration. */
+export const startTestServer = async (overrides: Partial<Config> = {}): Promise<TestServer> => {
   const clock = fixedClock('2026-11-24T12:00:00.000Z');
   const config = {
     ...loadConfig({}),
@@ -62,6 +62,9 @@ export const startTestServer = async (): Promise<TestServer> => {
     adminEmail: ADMIN_EMAIL,
     adminPassword: ADMIN_PASSWORD,
     jwtSecret: 'test-secret-test-secret-test-secret',
+    // Tests register many accounts from one address under a clock that does not move; the limit has its own tests.
+    signUpLimit: { perAddress: 1_000_000 },
+    ...overrides,
   };
   const server = await createServer(config, { clock });
   const undocumented = recordUndocumentedAnswers(server.app);

@@ -17,6 +17,7 @@ import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
+import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
 import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
 import { productHandlers } from './modules/products/handlers.js';
 import { catalogQueries } from './modules/products/projections.js';
@@ -36,6 +37,10 @@ export type AppDependencies = {
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds?: number;
+  /** Request timeouts and connection caps of the listening server (inject does not meet them). */
+  httpLimits?: HttpLimits;
+  /** Registrations accepted from one address per window; unset parts keep the users module's defaults. */
+  signUpLimit?: { perAddress?: number; windowSeconds?: number };
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,10 +50,12 @@ const DOCS_LOGO =
 
 /** Builds the whole HTTP application without listening, so tests drive it with `inject`. */
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
+  const httpLimits = deps.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
     logger: deps.logger ?? false,
     logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
+    ...fastifyLimitOptions(httpLimits),
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -60,6 +67,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     routerOptions: { querystringParser: parseQueryString },
   });
   const allowedMethods = trackAllowedMethods(app);
+
+  capConnections(app.server, httpLimits);
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
   app.removeContentTypeParser('text/plain');
@@ -114,7 +123,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
 
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),
-    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock }),
+    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit }),
     ...apiKeyHandlers({ pool: deps.pool, eventStore: deps.eventStore, apiKeys }),
     ...productHandlers({ eventStore: deps.eventStore, catalog: catalogQueries(deps.pool) }),
   } satisfies HandlerTable;

@@ -59,7 +59,7 @@ export const createServer = async (
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
-    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds });
+    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, httpLimits: config.http, signUpLimit: config.signUpLimit });
     notice = (line) => app.log.warn(line);
     return {
       app,

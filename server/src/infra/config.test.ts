@@ -27,4 +27,11 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: value })).toThrow(/EVENTSHOP_IDEMPOTENCY_STALL_SECONDS must be a number of seconds above 0/);
     }
   });
+
+  it('leaves the sign-up limit to the users module unless set, and refuses nonsense', () => {
+    expect(loadConfig({}).signUpLimit).toEqual({ perAddress: undefined, windowSeconds: undefined });
+    expect(loadConfig({ EVENTSHOP_SIGNUPS_PER_ADDRESS: '3', EVENTSHOP_SIGNUP_WINDOW_SECONDS: '60' }).signUpLimit).toEqual({ perAddress: 3, windowSeconds: 60 });
+    expect(() => loadConfig({ EVENTSHOP_SIGNUPS_PER_ADDRESS: '0' })).toThrow(/EVENTSHOP_SIGNUPS_PER_ADDRESS must be a whole number above 0/);
+    expect(() => loadConfig({ EVENTSHOP_SIGNUP_WINDOW_SECONDS: 'later' })).toThrow(/EVENTSHOP_SIGNUP_WINDOW_SECONDS must be a number of seconds above 0/);
+  });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
+import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
 
 export type Config = {
   host: string;
@@ -16,6 +17,10 @@ export type Config = {
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds: number;
   logLevel: string;
+  /** Request timeouts and connection caps of the HTTP server. */
+  http: HttpLimits;
+  /** Registrations accepted from one address per window, where set; the users module has the defaults. */
+  signUpLimit: { perAddress?: number; windowSeconds?: number };
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -29,7 +34,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
   idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
+  http: loadHttpLimits(env),
+  signUpLimit: {
+    perAddress: positiveCount('EVENTSHOP_SIGNUPS_PER_ADDRESS', env.EVENTSHOP_SIGNUPS_PER_ADDRESS),
+    windowSeconds: optionalSeconds('EVENTSHOP_SIGNUP_WINDOW_SECONDS', env.EVENTSHOP_SIGNUP_WINDOW_SECONDS),
+  },
 });
+
+const optionalSeconds = (name: string, value: string | undefined): number | undefined =>
+  value === undefined || value === '' ? undefined : positiveSeconds(name, value, 0);
+
+const positiveCount = (name: string, value: string | undefined): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count <= 0) throw new Error(`${name} must be a whole number above 0, got "${value}"`);
+  return count;
+};
 
 const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined || value === '') return fallback;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import type { Role } from '@eventshop/sdk/contract';
+import { Id, type Role } from '@eventshop/sdk/contract';
 import type { Pool } from '../database/pool.js';
 import { UnauthorizedError } from '../http/problems.js';
 
@@ -28,6 +28,14 @@ export type TokenService = {
 
 /** Verified tokens by their text, so each token's signature is checked once (the profile showed jose's HMAC verify on every request). */
 const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * How far the clocks of the instance that issued a token and the one that checks it may disagree.
+ * A token may live at most the configured lifetime plus this: one without `exp`, or whose `exp`
+ * lies further ahead, was not issued by this server as configured (a leaked secret, an old
+ * setting), and a signature alone must not make it valid for ever.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 
 const expired = () => new UnauthorizedError('Your token has expired. Sign in again.', 'token_expired');
 
@@ -60,12 +68,15 @@ export const createTokenService = (secret: Uint8Array, ttlSeconds: number): Toke
           issuer: ISSUER,
           algorithms: ['HS256'],
           currentDate: now,
+          requiredClaims: ['exp', 'sub'],
         });
         const generation = payload.gen ?? 0;
-        if (typeof payload.sub !== 'string' || typeof generation !== 'number') throw new Error('claims of the wrong shape');
-        const claims = { userId: payload.sub, roles: (payload.roles as Role[]) ?? [], generation };
+        if (payload.exp! > now.getTime() / 1000 + ttlSeconds + CLOCK_SKEW_SECONDS) throw new Error('lives longer than a token may');
+        // The subject goes into the account lookup that other requests share (see batcher): it must be an account id.
+        if (!Id.safeParse(payload.sub).success || typeof generation !== 'number') throw new Error('claims of the wrong shape');
+        const claims = { userId: payload.sub!, roles: (payload.roles as Role[]) ?? [], generation };
         if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-        if (typeof payload.exp === 'number') verified.set(token, { claims, expiresAtSeconds: payload.exp });
+        verified.set(token, { claims, expiresAtSeconds: payload.exp! });
         return claims;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) {

@@ -48,7 +48,7 @@ describe('batcher', () => {
     const echo = batcher(async (inputs: number[]) => {
       batches.push(inputs);
       return inputs;
-    }, 2);
+    }, { maxBatch: 2 });
     expect(await Promise.all([echo(1), echo(2), echo(3)])).toEqual([1, 2, 3]);
     expect(batches).toEqual([[1, 2], [3]]);
   });
@@ -63,5 +63,35 @@ describe('batcher', () => {
     const first = await Promise.allSettled([flaky(1), flaky(2)]);
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(await flaky(3)).toBe(3);
+  });
+
+  it('fails only the input that broke the statement, and answers the rest of its batch', async () => {
+    const batches: number[][] = [];
+    const lookup = batcher(async (inputs: number[]) => {
+      batches.push(inputs);
+      // What PostgreSQL answers when one of the ids is not a UUID: the whole statement fails.
+      if (inputs.includes(13)) throw Object.assign(new Error('invalid input syntax for type uuid'), { code: '22P02' });
+      return inputs.map((n) => n * 10);
+    });
+    const inputs = Array.from({ length: 40 }, (_, index) => index);
+    const results = await Promise.allSettled(inputs.map((n) => lookup(n)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[13]).toMatchObject({ status: 'rejected', reason: { code: '22P02' } });
+    expect(results.flatMap((r, index) => (index === 13 ? [] : [r]))).toEqual(
+      inputs.filter((n) => n !== 13).map((n) => ({ status: 'fulfilled', value: n * 10 })),
+    );
+    // Halving finds the culprit in about two statements per level, not one per input.
+    expect(batches.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(inputs.length)));
+  });
+
+  it('does not split a batch on a failure every input would meet, such as a lost connection', async () => {
+    let calls = 0;
+    const down = batcher(async (_inputs: number[]) => {
+      calls += 1;
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => down(n)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(calls).toBe(1);
   });
 });

@@ -1,4 +1,24 @@
+import { isIPv6 } from 'node:net';
 import { RateLimitedError } from './problems.js';
+
+/** Keys tracked at once (see makeRoom for what is forgotten past it). */
+const MAX_KEYS = 10_000;
+
+/**
+ * What "one address" means to a per-address limit. An IPv4 address is one (also when it arrives
+ * IPv4-mapped, `::ffff:a.b.c.d`); for IPv6 it is the /64 network, because one subscriber is
+ * routinely given a whole /64 and could otherwise step past any limit by changing address.
+ */
+export const addressKey = (ip: string): string => {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const front = head ? head.split(':') : [];
+  const back = ip.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+};
 
 /**
  * Fixed-window counter per key, in this process. Enough to blunt password guessing against
@@ -11,10 +31,25 @@ export const rateLimiter = (options: { limit: number; windowMs: number; now: () 
     const window = windows.get(key);
     return window && now - window.startedAt < options.windowMs ? window : undefined;
   };
+  // Forgetting every window when the map is full would let anyone with enough keys (addresses,
+  // emails) wipe the count of the one they attack. Ended windows go first; then those still under
+  // the limit (forgetting one gives its key back at most the rest of one window's allowance);
+  // the keys being refused are kept unless nothing else is left.
+  const makeRoom = (now: number) => {
+    const target = Math.floor(MAX_KEYS * 0.9);
+    for (const [key, window] of windows) if (now - window.startedAt >= options.windowMs) windows.delete(key);
+    for (const [key, window] of windows) {
+      if (windows.size < target) break;
+      if (window.count < options.limit) windows.delete(key);
+    }
+    while (windows.size >= MAX_KEYS) windows.delete(windows.keys().next().value!);
+  };
   const count = (key: string, now: number) => {
     let window = current(key, now);
     if (!window) {
-      if (windows.size > 10_000) windows.clear();
+      // Re-inserted, so the map stays in order of window start and the oldest is always first.
+      windows.delete(key);
+      if (windows.size >= MAX_KEYS) makeRoom(now);
       window = { startedAt: now, count: 0 };
       windows.set(key, window);
     }

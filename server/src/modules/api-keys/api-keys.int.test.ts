@@ -49,6 +49,16 @@ describe('POST /api/api-keys', () => {
   });
 });
 
+describe('creating admin keys', () => {
+  it('takes an admin session: an admin-role key cannot mint another admin key (403, nothing appended), but may create lesser keys', async () => {
+    const adminKey = await server.createApiKey('admin', 'Automation');
+    const refused = await server.expectRefusedWithNothingAppended(() => create({ name: 'Escalation', role: 'admin' }, adminKey.headers), 403);
+    expect(refused.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining('Sign in as an admin') });
+    expect((await create({ name: 'Helper', role: 'service' }, adminKey.headers)).statusCode).toBe(201);
+    expect((await create({ name: 'Second admin', role: 'admin' })).statusCode).toBe(201);
+  });
+});
+
 describe('an API key as a credential', () => {
   it('acts with its role: a service key reaches public and signed-in operations but not admin ones', async () => {
     const key = await server.createApiKey('service');

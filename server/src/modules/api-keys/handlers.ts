@@ -4,7 +4,7 @@ import { generateApiKey, hashApiKey } from '../../infra/auth/api-key-secrets.js'
 import type { Pool } from '../../infra/database/pool.js';
 import { handleCommand } from '../../infra/eventstore.js';
 import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
-import { NotFoundError } from '../../infra/http/problems.js';
+import { ForbiddenError, NotFoundError } from '../../infra/http/problems.js';
 import { actorOf } from '../users/principal.js';
 import { apiKeyDecider, apiKeyStreamName } from './api-keys.js';
 import type { ApiKeyQueries } from './projections.js';
@@ -25,6 +25,11 @@ export const apiKeyHandlers = ({ pool, eventStore, apiKeys }: ApiKeyModuleDepend
 
   return {
     'apiKeys.create': async ({ name, role }, { principal, now, metadata }) => {
+      // A leaked admin key must not be able to mint more admin keys that outlive its revocation:
+      // handing out admin power takes a person signed in as an admin.
+      if (role === 'admin' && principal?.kind !== 'user') {
+        throw new ForbiddenError('An API key cannot create admin keys. Sign in as an admin and create it with your session.');
+      }
       const actorId = actorOf(principal);
       const keyId = randomUUID();
       const { key, displayPrefix } = generateApiKey();

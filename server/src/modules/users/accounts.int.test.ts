@@ -74,7 +74,10 @@ describe('POST /api/users/register', () => {
       spellings.map((email) => server.app.inject({ method: 'POST', url: '/api/users/register', payload: { ...valid, email } })),
     );
     const statuses = responses.map((r) => r.statusCode).sort();
-    expect(statuses).toEqual([201, ...Array(19).fill(409)]);
+    // One wins; the others find the email taken, or (past the password-hashing queue) are told to come back.
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 201 && status !== 409 && status !== 429)).toEqual([]);
+    expect(statuses).toContain(409);
     const accounts = await server.query(`SELECT id FROM user_accounts WHERE lower(email) = $1`, [`${local}@test.local`]);
     expect(accounts).toHaveLength(1);
     const streamsAfter = await server.query<{ count: number }>(`SELECT count(*)::int AS count FROM emt_streams WHERE stream_id LIKE 'user-%'`);

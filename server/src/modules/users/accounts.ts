@@ -92,7 +92,11 @@ export const registerAccount = async (
   const userId = randomUUID();
   const credentials = credentialStore(deps.pool);
   const keyring = userKeyring(deps.pool);
-  await credentials.insert(userId, normalizeEmail(account.email), await hashPassword(account.password), account.now);
+  const emailNormalized = normalizeEmail(account.email);
+  // A taken email is answered before any scrypt work, so probing emails costs the server a lookup,
+  // not a hash; the unique index below still decides between registrations that race for one.
+  if (await credentials.findUserByEmail(emailNormalized)) throw emailTaken();
+  await credentials.insert(userId, emailNormalized, await hashPassword(account.password), account.now);
   try {
     const key = await keyring.create(userId, account.now);
     await handleCommand(deps.eventStore, sealingUserDecider(userId, key), {

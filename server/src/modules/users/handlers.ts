@@ -11,11 +11,19 @@ import { profileHandlers } from './profile-handlers.js';
 import { accountQueries } from './projections.js';
 import { sessionHandlers } from './session-handlers.js';
 
-export type UserModuleDependencies = { pool: Pool; eventStore: PostgresEventStore; tokens: TokenService; clock: Clock };
+export type UserModuleDependencies = {
+  pool: Pool;
+  eventStore: PostgresEventStore;
+  tokens: TokenService;
+  clock: Clock;
+  signUpLimit?: { perAddress?: number; windowSeconds?: number };
+};
 
 /** Failed sign-ins allowed per account before it is refused for the rest of the window. */
 const LOGIN_FAILURES_PER_ACCOUNT = 5;
 const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+/** Registrations per address: a few households' or an office's sign-ups, far from an enumeration's pace. */
+const DEFAULT_SIGN_UP_LIMIT = { perAddress: 10, windowSeconds: 10 * 60 };
 
 /** Contract operations of the users module (and sign-in, which the contract files under `auth`). */
 export const userHandlers = (deps: UserModuleDependencies): Handlers<OperationIdsOf<'auth'> | OperationIdsOf<'users'>> => {
@@ -26,8 +34,12 @@ export const userHandlers = (deps: UserModuleDependencies): Handlers<OperationId
     windowMs: LOGIN_FAILURE_WINDOW_MS,
     now: () => deps.clock.now().getTime(),
   });
+  const signUpLimit = {
+    perAddress: deps.signUpLimit?.perAddress ?? DEFAULT_SIGN_UP_LIMIT.perAddress,
+    windowSeconds: deps.signUpLimit?.windowSeconds ?? DEFAULT_SIGN_UP_LIMIT.windowSeconds,
+  };
   return {
-    ...sessionHandlers({ ...deps, accounts, runUserCommand, throttle }),
+    ...sessionHandlers({ ...deps, accounts, runUserCommand, throttle, signUpLimit }),
     ...profileHandlers({ pool: deps.pool, accounts, addressBook: addressBookQueries(deps.pool), runUserCommand }),
     ...adminHandlers({ accounts, runUserCommand }),
   };

@@ -5,7 +5,7 @@ import type { TokenService } from '../../infra/auth/tokens.js';
 import type { Pool } from '../../infra/database/pool.js';
 import type { Handlers } from '../../infra/http/operations.js';
 import { HttpProblem, RequestValidationError, UnauthorizedError } from '../../infra/http/problems.js';
-import { rateLimiter } from '../../infra/http/rate-limit.js';
+import { addressKey, rateLimiter } from '../../infra/http/rate-limit.js';
 import type { Clock } from '../../infra/clock.js';
 import { credentialStore, normalizeEmail, registerAccount } from './accounts.js';
 import type { UserCommandRunner } from './commands.js';
@@ -21,6 +21,8 @@ export type SessionDependencies = {
   clock: Clock;
   /** Shared by sign-in and password changes: both are password guesses against one account. */
   throttle: LoginThrottle;
+  /** Registrations accepted from one address per window. */
+  signUpLimit: { perAddress: number; windowSeconds: number };
 };
 
 const invalidCredentials = () =>
@@ -31,6 +33,13 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
   const { accounts, tokens, throttle } = deps;
   const credentials = credentialStore(deps.pool);
   const perAddress = rateLimiter({ limit: 20, windowMs: 60_000, now: () => deps.clock.now().getTime() });
+  // Every attempt counts, taken email or not: the API says an email is taken (people need to know),
+  // and this limit is what keeps that answer from being a lookup service for who has an account.
+  const signUpsPerAddress = rateLimiter({
+    limit: deps.signUpLimit.perAddress,
+    windowMs: deps.signUpLimit.windowSeconds * 1000,
+    now: () => deps.clock.now().getTime(),
+  });
 
   /** A token for the account as it was just read, in its current token generation. */
   const signIn = async ({ view, tokenGeneration }: Account, now: Date) => {
@@ -40,7 +49,7 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
 
   return {
     'auth.login': async ({ email, password }, { now, ip }) => {
-      perAddress.hit(ip, 'Too many sign-in attempts from your address.');
+      perAddress.hit(addressKey(ip), 'Too many sign-in attempts from your address.');
       const accountKey = normalizeEmail(email);
       throttle.check(accountKey);
       const account = await accounts.findForLogin(accountKey);
@@ -55,7 +64,8 @@ export const sessionHandlers = (deps: SessionDependencies): Handlers<'auth.login
       return signIn(account, now);
     },
 
-    'users.register': async ({ email, password, name, phone }, { now, metadata }) => {
+    'users.register': async ({ email, password, name, phone }, { now, metadata, ip }) => {
+      signUpsPerAddress.hit(addressKey(ip), 'Too many sign-ups from your address.');
       const userId = await registerAccount(deps, { email, password, name, phone: phone ?? null, roles: ['customer'], now, metadata });
       return signIn(await accountOf(accounts, userId), now);
     },
