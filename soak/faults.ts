@@ -1,3 +1,4 @@
+import { runSlowUploadFlood } from './slow-upload-flood.js';
 import { rm } from 'node:fs/promises';
 import {
   adminToken,
@@ -73,7 +74,23 @@ const freezePhase = (seconds: number): FaultPhase => ({
   },
 });
 
-const phasesFor = (flags: { freeze: number }): FaultPhase[] => [killPhase, freezePhase(flags.freeze)];
+/** Stalled uploads from other loopback addresses while the writers write: cut by the server, /health answering. */
+const slowUploadPhase: FaultPhase = {
+  name: 'slow-upload flood',
+  async run(target, log) {
+    const counts = await runSlowUploadFlood({ url: target.endpoint.url, connections: 2_000, seconds: 45 });
+    log(
+      `  slow uploads: ${counts.opened} opened, ${counts.cutByServer} cut by the server, ${counts.heldToEnd} held to the end (target 0), ` +
+        `/health ${counts.health.answered} answered, ${counts.health.failed} failed (target 0)`,
+    );
+    if (counts.heldToEnd > 0 || counts.health.failed > 0) missedTargets.push('slow-upload flood');
+  },
+};
+
+/** Targets a phase missed beside the counted ones (held connections, failed health checks). */
+const missedTargets: string[] = [];
+
+const phasesFor = (flags: { freeze: number }): FaultPhase[] => [killPhase, freezePhase(flags.freeze), slowUploadPhase];
 
 type Tally = { slowReady: number; readyPolls: number; healthNot200: number };
 
@@ -180,7 +197,8 @@ export const faultsSoak: Soak = {
         missed ||= miss;
         log(`  ${label.padEnd(46)} ${String(value).padStart(8)}${target !== undefined ? `   target ${target}${miss ? '  MISSED' : ''}` : ''}`);
       }
-      return missed;
+      for (const phase of missedTargets) log(`  ${phase}: a target was missed (see its line above)`);
+      return missed || missedTargets.length > 0;
     } finally {
       finished = true;
       await server.stop('SIGINT').catch(() => {});
