@@ -1,3 +1,4 @@
+import { snapshotStore } from '../server/src/infra/snapshots.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -154,7 +155,7 @@ export const startInProcessCatalog = async (databaseUrl: string, options: { pool
   // Done once here, as the server does at start, so the first timed append does not pay for it.
   await eventStore.schema.migrate();
   const catalog = catalogQueries(pool);
-  const create = productHandlers({ eventStore, catalog })['products.create'];
+  const create = productHandlers({ eventStore, snapshots: snapshotStore(pool), catalog })['products.create'];
   const actorId = randomUUID();
 
   return {
@@ -166,7 +167,8 @@ export const startInProcessCatalog = async (databaseUrl: string, options: { pool
         requestId,
         now: new Date(),
         ip: '127.0.0.1',
-        metadata: { correlationId: requestId, causationId: requestId, actorId, requestId },
+        signal: new AbortController().signal,
+        metadata: { correlationId: requestId, causationId: requestId, actorId, requestId, occurredAt: new Date().toISOString() },
         setStatus() {},
       };
       return create(product, context);

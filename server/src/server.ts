@@ -1,20 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { projections } from '@event-driven-io/emmett';
 import { buildApp } from './app.js';
 import { createTokenService, loadSigningSecret } from './infra/auth/tokens.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import type { Config } from './infra/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
-import { migrate } from './infra/database/migrations.js';
+import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
-import { catalogProjection } from './modules/products/projections.js';
-import { apiKeysProjection } from './modules/api-keys/projections.js';
+import { LOG_INDEXES } from './infra/log/log-reader.js';
+import { inlineProjections } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
-import { addressBookProjection } from './modules/users/address-book.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
-import { userAccountsProjection } from './modules/users/projections.js';
 
 export type RunningServer = {
   app: FastifyInstance;
@@ -26,8 +23,7 @@ export type RunningServer = {
 
 const DATABASE_NAME = 'eventshop';
 
-/** The read models kept in each append's transaction; bench/ builds its in-process event store from the same list. */
-export const inlineProjections = () => projections.inline([catalogProjection, userAccountsProjection, addressBookProjection, apiKeysProjection]);
+export { inlineProjections };
 
 /**
  * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
@@ -50,6 +46,7 @@ export const createServer = async (
     await migrate(pool);
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
+    await migrateEventLog(pool, LOG_INDEXES);
     const tokens = createTokenService(await loadSigningSecret(pool, config.jwtSecret), config.tokenTtlSeconds);
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);

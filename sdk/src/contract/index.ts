@@ -1,5 +1,6 @@
 import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
+import { opsOperations } from './ops.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
 import { userOperations } from './users.js';
@@ -11,6 +12,9 @@ export * from './auth.js';
 export * from './users.js';
 export * from './api-keys.js';
 export * from './system.js';
+export * from './event.js';
+export * from './history.js';
+export * from './ops.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -19,6 +23,7 @@ export const operations = {
   ...userOperations,
   ...apiKeyOperations,
   ...productOperations,
+  ...opsOperations,
 } as const;
 
 export type Operations = typeof operations;

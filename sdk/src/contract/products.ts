@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
+import { eventType } from './event.js';
 import { operation } from './operation.js';
 
 const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ examples: ['Espresso cup'] });
@@ -166,5 +167,59 @@ export const productOperations = {
     output: page(ProductView),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
     tableColumns: productColumns,
+  }),
+} as const;
+
+// ---- Events: what the catalog records, past-tense facts ----
+
+const ProductIdField = Id.describe('The product');
+
+export const productEvents = {
+  ProductCreated: eventType({
+    type: 'ProductCreated',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product was added to the catalog.',
+    data: z.object({
+      productId: ProductIdField,
+      sku: z.string().nullable().describe('Stock keeping unit, if given'),
+      name: z.string().describe('Product name'),
+      description: z.string().describe('Product description'),
+      price: Money.describe('Price at creation'),
+      categoryId: z.string().describe('Category slug'),
+      createdAt: Timestamp.describe('When it was created'),
+    }),
+  }),
+  ProductDetailsChanged: eventType({
+    type: 'ProductDetailsChanged',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'Some of a product’s name, description or category changed; only the changed fields are present.',
+    data: z.object({
+      productId: ProductIdField,
+      name: z.string().optional().describe('New name, when it changed'),
+      description: z.string().optional().describe('New description, when it changed'),
+      categoryId: z.string().optional().describe('New category, when it changed'),
+      changedAt: Timestamp.describe('When it changed'),
+    }),
+  }),
+  ProductPriceChanged: eventType({
+    type: 'ProductPriceChanged',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product’s price changed.',
+    data: z.object({
+      productId: ProductIdField,
+      price: Money.describe('The new price'),
+      previousPrice: Money.describe('The price before'),
+      changedAt: Timestamp.describe('When it changed'),
+    }),
+  }),
+  ProductDiscontinued: eventType({
+    type: 'ProductDiscontinued',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product left the catalog for good; its history stays.',
+    data: z.object({ productId: ProductIdField, discontinuedAt: Timestamp.describe('When it was discontinued') }),
   }),
 } as const;

@@ -1,11 +1,4 @@
-import {
-  CommandHandler,
-  isExpectedVersionConflictError,
-  STREAM_DOES_NOT_EXIST,
-  type Event,
-  type ExpectedStreamVersion,
-  type ProjectionRegistration,
-} from '@event-driven-io/emmett';
+import { isExpectedVersionConflictError, type Event, type ProjectionRegistration } from '@event-driven-io/emmett';
 import {
   getPostgreSQLEventStore,
   type PostgresEventStore,
@@ -14,7 +7,8 @@ import {
 } from '@event-driven-io/emmett-postgresql';
 import type { Pool } from './database/pool.js';
 import type { RequestLeftEvents } from './http/idempotency.js';
-import { VersionMismatchError } from './http/problems.js';
+import { StreamBusyError, VersionMismatchError } from './http/problems.js';
+import { crossesSnapshotBoundary, type SnapshotStore } from './snapshots.js';
 
 /**
  * Carried on every appended event: who acted, and which request and earlier message caused it,
@@ -25,6 +19,8 @@ export type EventMetadata = {
   causationId: string;
   actorId: string | null;
   requestId: string;
+  /** When it happened, by the injected clock: time travel to an instant and `since`/`until` read this. */
+  occurredAt: string;
 };
 
 export type InlineProjections = ProjectionRegistration<'inline', PostgresReadEventMetadata, PostgreSQLProjectionHandlerContext>[];
@@ -57,18 +53,29 @@ export const requestLeftEvents =
     return rows[0]?.found === true;
   };
 
-type Decider<State, Command, StreamEvent extends Event> = {
+export type Decider<State, Command, StreamEvent extends Event> = {
   decide: (command: Command, state: State) => StreamEvent | StreamEvent[];
   evolve: (state: State, event: StreamEvent) => State;
   initialState: () => State;
+  /**
+   * The fingerprint of `evolve` (infra/snapshots.ts) when the stream's state may be snapshotted.
+   * Left out where the state holds what must not be stored outside the log (personal data in clear).
+   */
+  snapshotFingerprint?: string;
 };
 
 export type CommandOutcome<State> = { state: State; version: number; appended: number };
 
+/** Retries after a concurrent writer moved the stream, when the client did not pin a version. */
+const CONFLICT_RETRIES = 10;
+
 /**
- * Runs one command through a pure decider against one stream. An expected version from the
- * client is checked exactly (412 when stale); without one, a concurrent writer just means
- * reading again and re-deciding, which Emmett's retry does for us.
+ * Runs one command through a pure decider against one stream: load the state (from the newest
+ * snapshot on), decide, append with the exact version that was read. Every append names that
+ * version, a new stream included (0): Emmett 0.42 does not enforce "stream must not exist", so a
+ * racing create would otherwise write a second creation event. A client's expected version is
+ * checked exactly (412 when stale); without one, a concurrent writer means reading again and
+ * deciding again, and the decider then says what is wrong ("already exists").
  */
 export const handleCommand = async <State, Command, StreamEvent extends Event>(
   eventStore: PostgresEventStore,
@@ -78,38 +85,55 @@ export const handleCommand = async <State, Command, StreamEvent extends Event>(
     command: Command;
     metadata: EventMetadata;
     expectedVersion?: number | undefined;
-    mustNotExist?: boolean;
+    snapshots?: SnapshotStore | undefined;
   },
 ): Promise<CommandOutcome<State>> => {
-  const handle = CommandHandler<State, StreamEvent>({ evolve: decider.evolve, initialState: decider.initialState });
-  const expectedStreamVersion: ExpectedStreamVersion | undefined = options.mustNotExist
-    ? STREAM_DOES_NOT_EXIST
-    : options.expectedVersion !== undefined
-      ? BigInt(options.expectedVersion)
-      : undefined;
-  try {
-    const result = await handle(
-      eventStore,
-      options.streamName,
-      (state) => {
-        const decided = decider.decide(options.command, state);
-        const events = Array.isArray(decided) ? decided : [decided];
-        return events.map((event) => ({ ...event, metadata: { ...options.metadata } }) as StreamEvent);
-      },
-      expectedStreamVersion !== undefined
-        ? { expectedStreamVersion }
-        : { retry: { onVersionConflict: { retries: 10, minTimeout: 5, factor: 1.5 } } },
-    );
-    return {
-      state: result.newState,
-      version: Number(result.nextExpectedStreamVersion),
-      appended: result.newEvents.length,
-    };
-  } catch (error) {
-    // emmett-postgresql bundles its own copy of the error class, so test by code, not instanceof.
-    if (isExpectedVersionConflictError(error) && options.expectedVersion !== undefined) {
-      throw new VersionMismatchError(options.expectedVersion, Number((error as { current?: string }).current ?? -1));
+  const snapshots = decider.snapshotFingerprint !== undefined ? options.snapshots : undefined;
+  for (let attempt = 0; ; attempt++) {
+    const { state, version } = await loadState(eventStore, decider, options.streamName, snapshots);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
+      throw new VersionMismatchError(options.expectedVersion, version);
     }
-    throw error;
+    const decided = decider.decide(options.command, state);
+    const events = (Array.isArray(decided) ? decided : [decided]).map((event) => ({ ...event, metadata: { ...options.metadata } }) as StreamEvent);
+    if (events.length === 0) return { state, version, appended: 0 };
+    try {
+      const result = await eventStore.appendToStream(options.streamName, events, { expectedStreamVersion: BigInt(version) });
+      const newState = events.reduce(decider.evolve, state);
+      const newVersion = Number(result.nextExpectedStreamVersion);
+      if (snapshots && crossesSnapshotBoundary(version, newVersion)) {
+        // A cache: a failure to write it must not fail a command that has already been recorded.
+        await snapshots
+          .save(options.streamName, decider.snapshotFingerprint!, { version: newVersion, occurredAt: options.metadata.occurredAt, state: newState })
+          .catch(() => {});
+      }
+      return { state: newState, version: newVersion, appended: events.length };
+    } catch (error) {
+      // emmett-postgresql bundles its own copy of the error class, so test by code, not instanceof.
+      if (!isExpectedVersionConflictError(error)) throw error;
+      if (options.expectedVersion !== undefined) {
+        throw new VersionMismatchError(options.expectedVersion, (await loadState(eventStore, decider, options.streamName, snapshots)).version);
+      }
+      if (attempt >= CONFLICT_RETRIES) throw new StreamBusyError(options.streamName);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 1.5 ** attempt));
+    }
   }
+};
+
+/**
+ * A stream's current state and version, from the newest snapshot on. Emmett answers a read that
+ * starts past the end with version 0, so the version is the snapshot's when nothing follows it.
+ */
+export const loadState = async <State, StreamEvent extends Event>(
+  eventStore: PostgresEventStore,
+  decider: Pick<Decider<State, never, StreamEvent>, 'evolve' | 'initialState' | 'snapshotFingerprint'>,
+  streamName: string,
+  snapshots: SnapshotStore | undefined,
+): Promise<{ state: State; version: number }> => {
+  const snapshot = snapshots && decider.snapshotFingerprint ? await snapshots.latest<State>(streamName, decider.snapshotFingerprint) : undefined;
+  const { events } = await eventStore.readStream<StreamEvent>(streamName, snapshot ? { from: BigInt(snapshot.version + 1) } : undefined);
+  let state = snapshot ? snapshot.state : decider.initialState();
+  for (const event of events) if (event) state = decider.evolve(state, event);
+  const last = events[events.length - 1];
+  return { state, version: last ? Number(last.metadata.streamPosition) : (snapshot?.version ?? 0) };
 };

@@ -102,17 +102,32 @@ const statements: string[] = [
      key_hash text NOT NULL UNIQUE,
      key_prefix text NOT NULL
    )`,
+  // Snapshots of long streams (infra/snapshots.ts): a cache keyed by the decider's fingerprint.
+  `CREATE TABLE IF NOT EXISTS eventshop_snapshots (
+     stream_id text NOT NULL,
+     fingerprint text NOT NULL,
+     version bigint NOT NULL,
+     occurred_at timestamptz NOT NULL,
+     state jsonb NOT NULL,
+     PRIMARY KEY (stream_id, fingerprint, version)
+   )`,
 ];
 
 const MIGRATION_LOCK = 4_201_337;
 
-export const migrate = async (pool: Pool) => {
+/** Runs statements one after another under the migration lock, so instances starting together never race. */
+const runLocked = async (pool: Pool, list: readonly string[]) => {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    for (const statement of statements) await client.query(statement);
+    for (const statement of list) await client.query(statement);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
 };
+
+export const migrate = (pool: Pool) => runLocked(pool, statements);
+
+/** Our indexes on Emmett's own tables, once Emmett has created them (see infra/log/log-reader.ts). */
+export const migrateEventLog = (pool: Pool, indexes: readonly string[]) => runLocked(pool, indexes);

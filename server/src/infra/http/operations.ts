@@ -12,13 +12,16 @@ export type RequestContext = {
   /** Metadata to stamp on every event this request appends. */
   metadata: EventMetadata;
   ip: string;
+  /** Aborts when the client goes away: stream operations stop producing then. */
+  signal: AbortSignal;
   setStatus(status: number): void;
 };
 
+/** A query or command answers once; a stream operation yields one message after another until the client leaves. */
 export type Handler<Id extends OperationId> = (
   input: z.output<Operations[Id]['input']>,
   context: RequestContext,
-) => Promise<z.input<Operations[Id]['output']>>;
+) => Operations[Id]['kind'] extends 'stream' ? AsyncIterable<z.input<Operations[Id]['output']>> : Promise<z.input<Operations[Id]['output']>>;
 
 /** Every operation must have exactly one handler: a missing or misspelled one fails to compile. */
 export type HandlerTable = { [Id in OperationId]: Handler<Id> };

@@ -40,6 +40,13 @@ export class VersionMismatchError extends HttpProblem {
   }
 }
 
+/** Writers kept moving the stream while the command retried; rare, and safe to retry later. */
+export class StreamBusyError extends HttpProblem {
+  constructor(streamName: string) {
+    super(409, 'stream_busy', 'Too many changes at once', `${streamName} kept changing while this command was decided; try again.`, {}, { 'x-should-retry': 'true' });
+  }
+}
+
 export type FieldError = { field: string; message: string };
 
 export class RequestValidationError extends HttpProblem {

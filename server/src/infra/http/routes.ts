@@ -4,6 +4,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import { DEFAULT_EVENT_STREAM_OPTIONS, serveEventStream, withLastEventId, type EventStreamOptions } from './event-stream.js';
 import { parseInput } from './input.js';
 import type { HandlerTable, RequestContext } from './operations.js';
 import { HttpProblem, RequestValidationError } from './problems.js';
@@ -13,6 +14,7 @@ export type RouteDependencies = {
   authenticator: Authenticator;
   clock: Clock;
   idempotency: IdempotencyStore;
+  eventStream?: EventStreamOptions;
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
@@ -25,7 +27,7 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
  */
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
-    const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
+    const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown> | AsyncIterable<unknown>;
     app.route({
       method: definition.method,
       url: definition.path,
@@ -33,7 +35,8 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         const now = deps.clock.now();
         const principal = await authenticate(request.headers.authorization, deps.authenticator, now);
         authorize(definition.auth, principal);
-        const input = parseInput(definition, request);
+        const parsed = parseInput(definition, request);
+        const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
 
         let status: number = definition.successStatus ?? 200;
         const context: RequestContext = {
@@ -46,13 +49,20 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
             causationId: request.id,
             actorId: principal?.id ?? null,
             requestId: request.id,
+            occurredAt: now.toISOString(),
           },
+          // Answers of queries and commands are not cut short; a stream gets its own signal below.
+          signal: NEVER_ABORTED,
           setStatus(next) {
             status = next;
           },
         };
+        if (definition.kind === 'stream') {
+          const stream = handler as (input: unknown, context: RequestContext) => AsyncIterable<unknown>;
+          return serveEventStream(request, reply, definition, (signal) => stream(input, { ...context, signal }), deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
+        }
         const run = async (): Promise<StoredResponse> => {
-          const result = definition.output.parse(await handler(input, context)) as Record<string, unknown>;
+          const result = definition.output.parse(await (handler(input, context) as Promise<unknown>)) as Record<string, unknown>;
           const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
           if (typeof result?.version === 'number') headers.etag = `"${result.version}"`;
           if (status === 201 && typeof result?.id === 'string') headers.location = `${request.url.split('?')[0]}/${result.id}`;
@@ -69,6 +79,8 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
     });
   }
 };
+
+const NEVER_ABORTED = new AbortController().signal;
 
 const runOnce = async (
   store: IdempotencyStore,

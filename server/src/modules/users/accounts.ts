@@ -102,7 +102,6 @@ export const registerAccount = async (
       },
       // Registering is the new user acting on their own behalf.
       metadata: { ...account.metadata, actorId: account.metadata.actorId ?? userId },
-      mustNotExist: true,
     });
   } catch (error) {
     await credentials.remove(userId);
@@ -138,7 +137,7 @@ export const ensureAdmin = async (
       password,
       roles: ['admin'],
       now: options.now,
-      metadata: { correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap' },
+      metadata: { correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap', occurredAt: options.now.toISOString() },
     });
   } catch (error) {
     // Another instance created it first.
