@@ -2,7 +2,7 @@ import { EVENT_TYPE_NAMES, type LoggedEvent } from '@eventshop/sdk/contract';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../infra/http/cursor.js';
 import type { Handlers, OperationIdsOf } from '../infra/http/operations.js';
 import { RequestValidationError } from '../infra/http/problems.js';
-import { logReader, type LogCursor, type LogFilter } from '../infra/log/log-reader.js';
+import { LOG_START, logReader, type LogCursor, type LogFilter } from '../infra/log/log-reader.js';
 import type { Queryable } from '../infra/privacy/keyring.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
 import type { ModuleDeclaration } from '../modules/module.js';
@@ -65,10 +65,13 @@ export const opsHandlers = (deps: {
   return {
     'ops.events.list': async ({ after, limit, ...filter }) => {
       const pageSize = limit ?? FEED_PAGE_SIZE;
-      const page = await reader.read(await cursorAfter(after, async () => ({ transactionId: '0', position: 0 })), toLogFilter(filter), pageSize);
+      const page = await reader.read(await cursorAfter(after, async () => LOG_START), toLogFilter(filter), pageSize);
       const last = page[page.length - 1];
       return { items: await revealForHistory(deps.db, page), nextAfter: page.length === pageSize && last ? last.position : null };
     },
+
+    'ops.events.count': async ({ after, ...filter }) =>
+      reader.count(await cursorAfter(after, async () => LOG_START), toLogFilter(filter)),
 
     'ops.events.live': async function* ({ after, ...filter }, { signal }) {
       const logFilter = toLogFilter(filter);

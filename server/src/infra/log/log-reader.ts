@@ -89,6 +89,24 @@ export const cursorOf = (event: Pick<StoredLogEvent, 'transactionId' | 'position
   position: event.position,
 });
 
+/** Past the cursor, finished writing, and matching the filter: $1-$6 of every reader query. */
+const FILTER_SQL = `m.is_archived = FALSE
+          AND (m.transaction_id, m.global_position) > ($1::xid8, $2::bigint)
+          AND m.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($3::text[] IS NULL OR m.message_type = ANY($3::text[]))
+          AND ($4::text IS NULL OR m.stream_id LIKE $4 || '-%')
+          AND ($5::timestamptz IS NULL OR ${OCCURRED_AT_SQL} >= $5)
+          AND ($6::timestamptz IS NULL OR ${OCCURRED_AT_SQL} < $6)`;
+
+const filterValues = (cursor: LogCursor, filter: LogFilter): unknown[] => [
+  cursor.transactionId,
+  cursor.position,
+  filter.types && filter.types.length > 0 ? [...filter.types] : null,
+  filter.streamType ?? null,
+  filter.since ?? null,
+  filter.until ?? null,
+];
+
 export const logReader = (db: Queryable) => ({
   /**
    * Up to `limit` events after `cursor` that every transaction has finished writing, in commit-safe
@@ -98,26 +116,31 @@ export const logReader = (db: Queryable) => ({
     const { rows } = await db.query<MessageRow>(
       `SELECT ${COLUMNS}
          FROM emt_messages m
-        WHERE m.is_archived = FALSE
-          AND (m.transaction_id, m.global_position) > ($1::xid8, $2::bigint)
-          AND m.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($3::text[] IS NULL OR m.message_type = ANY($3::text[]))
-          AND ($4::text IS NULL OR m.stream_id LIKE $4 || '-%')
-          AND ($5::timestamptz IS NULL OR ${OCCURRED_AT_SQL} >= $5)
-          AND ($6::timestamptz IS NULL OR ${OCCURRED_AT_SQL} < $6)
+        WHERE ${FILTER_SQL}
         ORDER BY m.transaction_id, m.global_position
         LIMIT $7`,
-      [
-        cursor.transactionId,
-        cursor.position,
-        filter.types && filter.types.length > 0 ? [...filter.types] : null,
-        filter.streamType ?? null,
-        filter.since ?? null,
-        filter.until ?? null,
-        limit,
-      ],
+      [...filterValues(cursor, filter), limit],
     );
     return rows.map(toStoredLogEvent);
+  },
+
+  /** How many readable events after `cursor` match the filter, and the range they span. */
+  async count(cursor: LogCursor, filter: LogFilter = {}) {
+    const { rows } = await db.query<{ count: string | number; first_position: string | null; last_position: string | null; first_at: Date | null; last_at: Date | null }>(
+      `SELECT count(*) AS count, min(m.global_position) AS first_position, max(m.global_position) AS last_position,
+              min(${OCCURRED_AT_SQL}) AS first_at, max(${OCCURRED_AT_SQL}) AS last_at
+         FROM emt_messages m
+        WHERE ${FILTER_SQL}`,
+      filterValues(cursor, filter),
+    );
+    const row = rows[0]!;
+    return {
+      count: Number(row.count),
+      firstPosition: row.first_position === null ? null : Number(row.first_position),
+      lastPosition: row.last_position === null ? null : Number(row.last_position),
+      firstAt: row.first_at?.toISOString() ?? null,
+      lastAt: row.last_at?.toISOString() ?? null,
+    };
   },
 
   /**
