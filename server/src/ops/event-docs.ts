@@ -10,7 +10,8 @@ const typeOf = (schema: JsonSchema): string => {
   return schema.type ?? 'any';
 };
 
-const descriptionOf = (schema: JsonSchema): string => schema.description ?? schema.anyOf?.find((option) => option.description)?.description ?? '';
+const descriptionOf = (schema: JsonSchema): string =>
+  schema.description ?? schema.anyOf?.map(descriptionOf).find((description) => description !== '') ?? '';
 
 /**
  * docs/events.md, generated from the same walk as `GET /api/ops/event-types`, so the page can
