@@ -57,6 +57,8 @@ export const startTestServer = async (options: { eventStream?: NonNullable<Param
     adminEmail: ADMIN_EMAIL,
     adminPassword: ADMIN_PASSWORD,
     jwtSecret: 'test-secret-test-secret-test-secret',
+    // Scheduled work runs only where a test asks for it, so tests control when it happens.
+    backgroundWork: false,
   };
   const server = await createServer(config, { clock, eventStream: options.eventStream });
   let token: string | undefined;

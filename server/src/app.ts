@@ -17,6 +17,7 @@ import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
+import { inventoryModule } from './modules/inventory/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
 import type { ModuleContext } from './modules/module.js';
@@ -101,6 +102,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...catalogModule.handlers(context),
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
+    ...inventoryModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
   } satisfies HandlerTable;
 

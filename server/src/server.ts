@@ -10,7 +10,9 @@ import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
-import { inlineProjections } from './modules/index.js';
+import { startLeaderTask } from './infra/background/leader-task.js';
+import { snapshotStore } from './infra/snapshots.js';
+import { inlineProjections, moduleSchemas, shopModules } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
 
@@ -45,7 +47,7 @@ export const createServer = async (
   }
   try {
     const pool = createPool(databaseUrl);
-    await migrate(pool);
+    await migrate(pool, moduleSchemas());
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
     await migrateEventLog(pool, LOG_INDEXES);
@@ -54,6 +56,23 @@ export const createServer = async (
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
     const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, eventStream: options.eventStream });
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
+    const scheduled = config.backgroundWork
+      ? shopModules.flatMap((module) =>
+          (module.scheduledTasks ?? []).map((task) =>
+            startLeaderTask({
+              name: task.name,
+              connectionString: databaseUrl,
+              lockKey: task.lockKey,
+              intervalMs: task.intervalMs,
+              tick: async () => {
+                await task.tick(context);
+              },
+              onError: (error) => app.log.warn({ err: error, task: task.name }, 'scheduled task failed; retrying'),
+            }),
+          ),
+        )
+      : [];
     return {
       app,
       eventStore,
@@ -61,6 +80,7 @@ export const createServer = async (
       embedded: embedded !== undefined,
       admin,
       async close() {
+        await Promise.all(scheduled.map((task) => task.stop()));
         await app.close();
         await eventStore.close().catch(() => {});
         await pool.end().catch(() => {});

@@ -1,5 +1,6 @@
 import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
+import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
@@ -15,6 +16,7 @@ export * from './system.js';
 export * from './event.js';
 export * from './history.js';
 export * from './ops.js';
+export * from './inventory.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -23,6 +25,7 @@ export const operations = {
   ...userOperations,
   ...apiKeyOperations,
   ...productOperations,
+  ...inventoryOperations,
   ...opsOperations,
 } as const;
 

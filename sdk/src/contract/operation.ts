@@ -32,6 +32,8 @@ export type OperationDefinition<
   readonly path: string;
   readonly kind: Kind;
   readonly auth: AuthRequirement;
+  /** Other roles that may call it besides `auth`'s (a partner's `service` key reading stock an operator manages). */
+  readonly alsoAllowed?: readonly ('admin' | 'operator' | 'service')[];
   readonly summary: string;
   readonly description?: string;
   /** Every field the caller sends: path parameters, query or body fields, and `expectedVersion`. */

@@ -32,6 +32,10 @@ export const ProductView = z
     version: z.number().int().describe('Stream version; send it back as expectedVersion (If-Match)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    availability: z
+      .object({ available: z.number().int().describe('Units that can still be ordered'), inStock: z.boolean() })
+      .nullable()
+      .describe('Stock, from inventory; null while the product’s stock is not tracked'),
   })
   .describe('A product in the catalog');
 export type ProductView = z.infer<typeof ProductView>;

@@ -16,6 +16,8 @@ export type Config = {
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds: number;
   logLevel: string;
+  /** Background work (reservation expiry, processors); `EVENTSHOP_PROCESSORS=off` serves the API only. */
+  backgroundWork: boolean;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -29,6 +31,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
   idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
+  backgroundWork: env.EVENTSHOP_PROCESSORS !== 'off',
 });
 
 const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {

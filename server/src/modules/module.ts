@@ -32,8 +32,22 @@ export type StreamTypeDeclaration = {
 export type ReadModelDeclaration = {
   name: string;
   tables: readonly string[];
+  /** Idempotent DDL that creates the tables (run at start, under the migration lock). */
+  schema?: readonly string[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each read model projects its own module's events
   inline?: PostgreSQLProjectionDefinition<any>;
+};
+
+/**
+ * Work that runs on a schedule in one instance at a time (the leader), such as expiring
+ * reservations whose time has come. Due work is read from tables on each tick.
+ */
+export type ScheduledTaskDeclaration = {
+  name: string;
+  /** The advisory lock that elects the leader; unique per task. */
+  lockKey: number;
+  intervalMs: number;
+  tick: (context: ModuleContext) => Promise<unknown>;
 };
 
 /**
@@ -46,6 +60,7 @@ export type ModuleDeclaration<Handlers = unknown> = {
   events: Readonly<Record<string, EventDefinition>>;
   readModels: readonly ReadModelDeclaration[];
   handlers: (context: ModuleContext) => Handlers;
+  scheduledTasks?: readonly ScheduledTaskDeclaration[];
 };
 
 export const declareModule = <Handlers>(declaration: ModuleDeclaration<Handlers>) => declaration;

@@ -127,7 +127,8 @@ const runLocked = async (pool: Pool, list: readonly string[]) => {
   }
 };
 
-export const migrate = (pool: Pool) => runLocked(pool, statements);
+/** Our tables, then those the modules declare for their read models. */
+export const migrate = (pool: Pool, moduleStatements: readonly string[] = []) => runLocked(pool, [...statements, ...moduleStatements]);
 
 /** Our indexes on Emmett's own tables, once Emmett has created them (see infra/log/log-reader.ts). */
 export const migrateEventLog = (pool: Pool, indexes: readonly string[]) => runLocked(pool, indexes);

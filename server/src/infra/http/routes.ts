@@ -34,7 +34,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
       handler: async (request, reply) => {
         const now = deps.clock.now();
         const principal = await authenticate(request.headers.authorization, deps.authenticator, now);
-        authorize(definition.auth, principal);
+        authorize(definition.auth, principal, definition.alsoAllowed);
         const parsed = parseInput(definition, request);
         const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
 

@@ -9,8 +9,8 @@ import type { CatalogQueries } from './projections.js';
 
 export type ProductModuleDependencies = { eventStore: PostgresEventStore; snapshots: SnapshotStore; catalog: CatalogQueries };
 
-/** Contract operations → product commands and catalog queries. */
-export const productHandlers = ({ eventStore, snapshots, catalog }: ProductModuleDependencies): Handlers<OperationIdsOf<'products'>> => {
+/** Contract operations → product commands and catalog queries (a product's stock is the inventory module's). */
+export const productHandlers = ({ eventStore, snapshots, catalog }: ProductModuleDependencies): Handlers<Exclude<OperationIdsOf<'products'>, 'products.setStock'>> => {
   /** The read model is written in the command's transaction, so it already shows the command's effect. */
   const current = async (id: string) => {
     const product = await catalog.getById(id);
