@@ -1,12 +1,13 @@
 import { UsageError, type Bench } from './bench.js';
 import { commandsBench } from './commands.js';
+import { hotProductBench, oversellBench } from './inventory.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
 import { describeMachine } from './machine.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, hotProductBench, oversellBench];
 
 export type DispatchDependencies = {
   log: Log;
@@ -19,8 +20,8 @@ const printList = (log: Log) => {
   log('usage: npm run bench -- <name> [flags]');
   log('');
   for (const bench of benches) {
-    log(`  ${bench.name.padEnd(10)} ${bench.summary}`);
-    for (const line of bench.usage) log(`  ${' '.repeat(10)}   ${line}`);
+    log(`  ${bench.name.padEnd(12)} ${bench.summary}`);
+    for (const line of bench.usage) log(`  ${' '.repeat(12)}   ${line}`);
   }
   log('');
   log('DATABASE_URL: run on that PostgreSQL (in a scratch database) instead of a temporary embedded one.');
