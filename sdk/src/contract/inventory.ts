@@ -56,6 +56,7 @@ export const inventoryOperations = {
     input: z.object({ productId: Id, quantity: Quantity.describe('Units on hand now'), threshold: Threshold.optional() }).strict(),
     output: InventoryView,
     successStatus: 201,
+    errors: { 404: 'No product has that id' },
     tableColumns: inventoryColumns,
   }),
   'inventory.get': operation({

@@ -216,14 +216,20 @@ describe('commands racing on one stream', () => {
 
 describe('the live tail over Server-Sent Events', () => {
   /** Reads SSE frames from a real socket until `enough` says stop. */
-  const tail = async (query: string, headers: Record<string, string>, enough: (frames: string[]) => boolean) => {
+  const tail = async (query: string, headers: Record<string, string>, enough: (frames: string[]) => boolean, onOpen: () => void = () => {}) => {
     const leave = new AbortController();
     const response = await fetch(`${baseUrl}/api/ops/events/live${query}`, { headers: { ...operator, ...headers }, signal: leave.signal });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
     const frames = () => text.split('\n\n').filter(Boolean);
+    let opened = false;
     while (!enough(frames())) {
+      // The first bytes (`retry:`) are sent once the stream has fixed where "from now on" starts.
+      if (text !== '' && !opened) {
+        opened = true;
+        onOpen();
+      }
       const { value, done } = await reader.read();
       if (done) break;
       text += decoder.decode(value, { stream: true });
@@ -235,10 +241,11 @@ describe('the live tail over Server-Sent Events', () => {
     frames.filter((frame) => frame.includes('data: ')).map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { position: number; streamId: string });
 
   it('sends an event recorded after it started, with its position as the SSE id', async () => {
-    const started = tail('?streamType=product', {}, (frames) => dataOf(frames).length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const { id } = await createProduct();
-    const { response, frames } = await started;
+    let created: Promise<{ id: string }> | undefined;
+    const { response, frames } = await tail('?streamType=product', {}, (frames) => dataOf(frames).length >= 1, () => {
+      created = createProduct();
+    });
+    const { id } = await created!;
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const [event] = dataOf(frames);
     expect(event).toMatchObject({ streamId: `product-${id}`, type: 'ProductCreated' });
