@@ -71,6 +71,8 @@ export async function* followStream<Message>(connector: StreamConnector, options
     let reconnectAtOnce = false;
     let failure: ShopApiError | undefined;
     let retryAfterMs: number | undefined;
+    const parser = new SseParser();
+    parser.lastEventId = lastEventId;
     try {
       const response = await connector.open(lastEventId, attempt.signal);
       clearTimeout(connectTimer);
@@ -85,8 +87,6 @@ export async function* followStream<Message>(connector: StreamConnector, options
           timedOut = 'idle';
           attempt.abort();
         }, idleTimeoutMs);
-        const parser = new SseParser();
-        parser.lastEventId = lastEventId;
         for await (const item of parseSse(response.body, parser)) {
           idleTimer.refresh();
           if (item.kind === 'retry') serverRetryMs = item.ms;
@@ -105,8 +105,6 @@ export async function* followStream<Message>(connector: StreamConnector, options
           }
           // Other event types are for other readers; the SSE standard says to let them pass.
         }
-        // An id-only block moves the resume point too (the server may say where "now" is before any event).
-        lastEventId = parser.lastEventId;
       }
     } catch (error) {
       if (caller?.aborted) return;
@@ -122,6 +120,8 @@ export async function* followStream<Message>(connector: StreamConnector, options
                 cause: error,
               });
     } finally {
+      // Also after a break: an id-only block moves the resume point (the server may say where "now" is before any event).
+      lastEventId = parser.lastEventId;
       clearTimeout(connectTimer);
       clearTimeout(idleTimer);
       caller?.removeEventListener('abort', leave);

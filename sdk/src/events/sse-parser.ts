@@ -21,8 +21,20 @@ export class SseParser {
   private started = false;
   private data: string[] = [];
   private eventType = '';
-  /** Kept across events, as EventSource does: what a reconnect sends back as `Last-Event-ID`. */
-  lastEventId: string | undefined = undefined;
+  /** The id of the event being read; it counts only once the event is complete. */
+  private idBuffer: string | undefined = undefined;
+  /**
+   * The id of the last complete event, kept across events without one, as EventSource does: what
+   * a reconnect sends back as `Last-Event-ID`. An id-only block moves it too; a half-received event does not.
+   */
+  get lastEventId(): string | undefined {
+    return this.committedId;
+  }
+  set lastEventId(id: string | undefined) {
+    this.committedId = id;
+    this.idBuffer = id;
+  }
+  private committedId: string | undefined = undefined;
 
   /** Feeds decoded text; answers what it completed. */
   push(text: string): SseItem[] {
@@ -57,6 +69,7 @@ export class SseParser {
    */
   end(): SseItem[] {
     this.buffer = '';
+    this.idBuffer = this.committedId;
     this.data = [];
     this.eventType = '';
     return [];
@@ -80,7 +93,7 @@ export class SseParser {
         this.eventType = value;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastEventId = value;
+        if (!value.includes('\0')) this.idBuffer = value;
         break;
       case 'retry':
         if (/^\d+$/.test(value)) items.push({ kind: 'retry', ms: Number(value) });
@@ -91,6 +104,7 @@ export class SseParser {
   }
 
   private dispatch(items: SseItem[]) {
+    this.committedId = this.idBuffer;
     const data = this.data;
     const event = this.eventType || 'message';
     this.data = [];
