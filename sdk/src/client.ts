@@ -218,7 +218,7 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
         timeoutMs: streamOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         open(lastEventId, signal) {
           if (!transport.stream) throw new TypeError(`${id} is a stream operation, and this client's transport has no stream()`);
-          // Resuming: the server reads Last-Event-ID into the resume field, but a value in the query would win over it.
+          // Resuming: the server reads Last-Event-ID into the resume field; leave the caller's starting point out of the query so nothing contradicts it.
           const resumed = lastEventId !== undefined && resumeField ? { ...input, [resumeField]: undefined } : input;
           const request = encodeRequest(definition, resumed, baseUrl);
           const headers: Record<string, string> = {
