@@ -73,7 +73,7 @@ const runFigures = async (server: BenchServer, pool: pg.Pool, streams: LongStrea
     const version = await currentVersion(pool, stream.streamId);
     const withSnapshots = await timeCalls(samples, () => admin.ops.streams.state({ streamId: stream.streamId, version }));
     const without = await withoutSnapshots(pool, stream.streamId, () =>
-      timeCalls(stream.length >= 100_000 ? Math.min(samples, 20) : samples, () => admin.ops.streams.state({ streamId: stream.streamId, version })),
+      timeCalls(stream.length >= 10_000 ? Math.min(samples, stream.length >= 100_000 ? 5 : 20) : samples, () => admin.ops.streams.state({ streamId: stream.streamId, version })),
     );
     if (stream.length === 100_000) longestP99 = withSnapshots.p99;
     rows.push([stream.length.toLocaleString('en-US'), formatMs(withSnapshots.p50), formatMs(withSnapshots.p99), formatMs(without.p50), formatMs(without.p99)]);
