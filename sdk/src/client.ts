@@ -211,13 +211,15 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     const parsed = definition.input.safeParse(rawInput ?? {});
     if (!parsed.success) throw localValidationError(id, parsed.error);
     const input = parsed.data as Record<string, unknown>;
+    // Checked here, not per connect: a missing method is a programming error, not an outage to retry.
+    const streamRequest = transport.stream?.bind(transport);
+    if (!streamRequest) throw new TypeError(`${id} is a stream operation, and this client's transport has no stream()`);
     const resumeField = definition.resume?.inputField;
     return followStream<unknown>(
       {
         origin: baseUrl,
         timeoutMs: streamOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         open(lastEventId, signal) {
-          if (!transport.stream) throw new TypeError(`${id} is a stream operation, and this client's transport has no stream()`);
           // Resuming: the server reads Last-Event-ID into the resume field; leave the caller's starting point out of the query so nothing contradicts it.
           const resumed = lastEventId !== undefined && resumeField ? { ...input, [resumeField]: undefined } : input;
           const request = encodeRequest(definition, resumed, baseUrl);
@@ -232,7 +234,7 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
           const credential = token ?? options.apiKey;
           if (credential) headers.authorization = `Bearer ${credential}`;
           if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-          return transport.stream({ method: definition.method, url: request.url, headers, body: request.body, signal });
+          return streamRequest({ method: definition.method, url: request.url, headers, body: request.body, signal });
         },
       },
       streamOptions,

@@ -153,6 +153,11 @@ describe('following a stream operation', () => {
     expect(requests).toHaveLength(3);
   });
 
+  it('refuses at once to stream through a transport that has no stream()', () => {
+    const client = createShopClient({ baseUrl: 'http://shop.test', transport: { request: () => Promise.reject(new Error('unused')) } });
+    expect(() => client.ops.events.live()).toThrow(/transport has no stream\(\)/);
+  });
+
   it('refuses invalid input before connecting', () => {
     const { client, requests } = tail([]);
     expect(() => client.ops.events.live({ types: 'not a type!' })).toThrow(ValidationError);
