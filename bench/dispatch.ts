@@ -2,11 +2,12 @@ import { UsageError, type Bench } from './bench.js';
 import { commandsBench } from './commands.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
+import { historyBench } from './history.js';
 import { describeMachine } from './machine.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, historyBench];
 
 export type DispatchDependencies = {
   log: Log;
