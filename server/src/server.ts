@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from './app.js';
@@ -9,15 +10,21 @@ import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
-import { inlineProjections } from './modules/index.js';
+import type { DeclaredProcessor } from './infra/processors/overview.js';
+import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
+import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
+import { inlineProjections, shopModules } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
+import { declaredProcessors } from './ops/processors.js';
 
 export type RunningServer = {
   app: FastifyInstance;
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off. */
+  processors: ProcessorRuntime | undefined;
   close(): Promise<void>;
 };
 
@@ -31,7 +38,14 @@ export { inlineProjections };
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void } = {},
+  options: {
+    clock?: Clock;
+    logger?: boolean | { level: string };
+    log?: (line: string) => void;
+    /** Tests: processors declared beside the modules' own, and faster retries. */
+    extraProcessors?: readonly DeclaredProcessor[];
+    processorOptions?: ProcessorRuntimeOptions;
+  } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
@@ -51,14 +65,46 @@ export const createServer = async (
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
-    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds });
+    const extra = [...(options.extraProcessors ?? [])];
+    if (config.testRecorder) {
+      await pool.query(RECORDER_TABLE);
+      extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
+    }
+    const processors = declaredProcessors(shopModules, extra);
+    const app = await buildApp({
+      pool,
+      eventStore,
+      tokens,
+      clock,
+      logger: options.logger,
+      idempotencyStallSeconds: config.idempotencyStallSeconds,
+      processors,
+      readyMaxLagSeconds: config.readyMaxLagSeconds,
+    });
+    const runtime = config.processors
+      ? await startProcessors({
+          databaseUrl,
+          pool,
+          processors: processors.map((entry) => entry.processor),
+          options: {
+            maxAttempts: config.processorMaxAttempts,
+            retryBaseMs: config.processorRetryMs,
+            instance: instanceName(),
+            log: (line) => app.log.warn(line),
+            ...options.processorOptions,
+          },
+        })
+      : undefined;
     return {
       app,
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      processors: runtime,
       async close() {
         await app.close();
+        // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
+        await runtime?.stop();
         await eventStore.close().catch(() => {});
         await pool.end().catch(() => {});
         await embedded?.stop();
@@ -69,6 +115,8 @@ export const createServer = async (
     throw error;
   }
 };
+
+const instanceName = () => `${os.hostname()}:${process.pid}`;
 
 const ensureDatabase = async (adminUrl: string, name: string) => {
   const client = new pg.Client({ connectionString: adminUrl });
