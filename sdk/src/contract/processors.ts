@@ -172,7 +172,7 @@ export const processorOperations = {
     summary: 'Skip a parked event for good',
     confirm: 'Skip this event for good? The processor will never handle it.',
     description: 'Records why, and who; the events blocked behind it follow.',
-    input: z.object({ id: FailureId, reason: z.string().trim().min(1).max(500).describe('Why it is skipped (kept with it)') }).strict(),
+    input: z.object({ id: FailureId, reason: z.string().trim().min(1).max(500).describe('Why it is skipped (kept with it)').meta({ examples: ['test order, never shipped'] }) }).strict(),
     output: Failure,
     tableColumns: failureColumns,
   }),

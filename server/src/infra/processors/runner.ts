@@ -97,7 +97,8 @@ export const runProcessor = async (
   processor: ProcessorDeclaration,
   options: RunnerOptions,
   signal: AbortSignal,
-  beforeBatch?: (checkpoint: Checkpoint) => Promise<void>,
+  /** A rebuild's step, run by the leader before each live batch; true when it did work. */
+  beforeBatch?: (checkpoint: Checkpoint) => Promise<boolean>,
 ) => {
   const reader = logReader(pool);
   const checkpoints = checkpointStore(pool);
@@ -134,16 +135,16 @@ export const runProcessor = async (
   const step = async (): Promise<boolean> => {
     const checkpoint = await checkpoints.get(processor.name);
     if (checkpoint.paused) return false;
-    await beforeBatch?.(checkpoint);
+    const rebuilt = (await beforeBatch?.(checkpoint)) ?? false;
     const events = await reader.read(checkpoint.cursor, filter, options.batchSize);
-    if (events.length === 0) return false;
+    if (events.length === 0) return rebuilt;
     try {
       await withCheckpoint(pool, processor.name, checkpoint.cursor, cursorOf(events[events.length - 1]!), (tx) => handleLive(processor, tx, events));
     } catch (error) {
       if (error instanceof CheckpointMoved) return true;
       await oneByOne(checkpoint.cursor, events);
     }
-    return events.length === options.batchSize;
+    return rebuilt || events.length === options.batchSize;
   };
 
   while (!signal.aborted) {
