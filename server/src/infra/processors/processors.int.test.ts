@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations, processorOperations } from '@eventshop/sdk/contract';
 import { startTestServer, type TestServer } from '../../../../test/server.js';
+import { createPool } from '../database/pool.js';
+import { categoryStatsProcessor } from '../../modules/products/category-stats.js';
+import { checkpointStore } from './checkpoints.js';
 import { declareProcessor } from './declaration.js';
+import { rebuildStep } from './rebuild.js';
+import { DEFAULT_RUNNER_OPTIONS } from './runner.js';
 
 /** A processor that fails on products whose name says so, while `broken` holds; it records what it handled. */
 let broken = true;
@@ -171,6 +176,85 @@ describe('the category statistics read model', () => {
     const ready = await server.app.inject({ url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.find((check: { name: string }) => check.name === 'processors')).toMatchObject({ ok: true });
+  });
+});
+
+describe('rebuilding a read model', () => {
+  const rebuild = () => server.app.inject({ method: 'POST', url: '/api/ops/read-models/catalog_category_stats/rebuild', headers: operator });
+  const progress = async () => (await server.app.inject({ url: '/api/ops/read-models/catalog_category_stats/rebuild', headers: operator })).json();
+  const stats = async () => (await server.app.inject({ url: '/api/products/categories' })).json().items as { categoryId: string; activeProducts: number }[];
+
+  it('builds a copy beside the live one under concurrent writes, reports the comparison, switches, and refuses a second one while it runs', async () => {
+    for (let i = 0; i < 5; i += 1) await createProduct(`Rebuild seed ${i}`, 500 + i, 'rebuild-a');
+    await caughtUp('catalog_category_stats');
+    // A live copy gone wrong: what a rebuild is for.
+    await server.query(`UPDATE catalog_category_stats SET active_products = 999 WHERE category_id = 'rebuild-a'`);
+
+    // Paused, the leader does not start it yet, so the second request finds it running.
+    await server.app.inject({ method: 'POST', url: '/api/ops/processors/catalog_category_stats/pause', headers: operator });
+    const started = await rebuild();
+    expect(started.statusCode).toBe(202);
+    expect(started.json()).toMatchObject({ status: 'running', eventsDone: 0, eventsTotal: expect.any(Number) });
+    const second = await rebuild();
+    expect(second.statusCode).toBe(409);
+    expect(second.json().code).toBe('rebuild_running');
+    expect((await processor('catalog_category_stats')).status).toBe('paused');
+    await server.app.inject({ method: 'POST', url: '/api/ops/processors/catalog_category_stats/resume', headers: operator });
+
+    // Writes and reads go on while it runs; no read fails.
+    const writes = Array.from({ length: 10 }, (_, i) => createProduct(`Rebuild during ${i}`, 700 + i, 'rebuild-b'));
+    const reads = Array.from({ length: 10 }, () => server.app.inject({ url: '/api/products/categories' }));
+    await Promise.all(writes);
+    expect((await Promise.all(reads)).map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+
+    await expect.poll(async () => (await progress()).status, { timeout: 10_000, interval: 20 }).toBe('done');
+    const done = await progress();
+    expect(done.eventsDone).toBeGreaterThanOrEqual(5);
+    expect(done.comparison.equal).toBe(false);
+    expect(done.comparison.tables.find((table: { table: string }) => table.table === 'catalog_category_stats')).toMatchObject({ onlyLive: 1, onlyRebuilt: 1 });
+    await caughtUp('catalog_category_stats');
+    const after = await stats();
+    expect(after.find((row) => row.categoryId === 'rebuild-a')?.activeProducts).toBe(5);
+    expect(after.find((row) => row.categoryId === 'rebuild-b')?.activeProducts).toBe(10);
+
+    // The switched-in tables carry the live ones' index names, and nothing is left beside them.
+    const indexes = await server.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'catalog_stats_products'`);
+    expect(indexes.map((row) => row.indexname).sort()).toEqual(['catalog_stats_products_by_category', 'catalog_stats_products_pkey']);
+    expect(await server.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'eventshop_rebuild_%' OR nspname LIKE 'eventshop_check_%'`)).toEqual([]);
+
+    // Rebuilt again from a correct live copy, the two are equal row for row.
+    expect((await rebuild()).statusCode).toBe(202);
+    await expect.poll(async () => (await progress()).status, { timeout: 10_000, interval: 20 }).toBe('done');
+    expect((await progress()).comparison.equal).toBe(true);
+  });
+
+  it('resumes an interrupted rebuild from the batches it had committed', async () => {
+    for (let i = 0; i < 6; i += 1) await createProduct(`Resume seed ${i}`, 900 + i, 'rebuild-c');
+    await caughtUp('catalog_category_stats');
+    await server.app.inject({ method: 'POST', url: '/api/ops/processors/catalog_category_stats/pause', headers: operator });
+    expect((await rebuild()).statusCode).toBe(202);
+    // What a leader killed after its first replay batch leaves behind: a copy and a cursor part-way.
+    const pool = createPool(server.databaseUrl, 2);
+    try {
+      const checkpoint = await checkpointStore(pool).get('catalog_category_stats');
+      const options = { ...DEFAULT_RUNNER_OPTIONS, rebuildBatchSize: 3, log: () => {} };
+      expect(await rebuildStep(pool, categoryStatsProcessor, checkpoint, options)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+    const partial = await progress();
+    expect(partial).toMatchObject({ status: 'running', eventsDone: 3 });
+    expect((await processor('catalog_category_stats')).status).toBe('paused');
+
+    await server.app.inject({ method: 'POST', url: '/api/ops/processors/catalog_category_stats/resume', headers: operator });
+    await expect.poll(async () => (await progress()).status, { timeout: 10_000, interval: 20 }).toBe('done');
+    const done = await progress();
+    expect(done.comparison.equal).toBe(true);
+    expect(done.eventsDone).toBe(done.eventsTotal);
+  });
+
+  it('answers 404 for a name no module declares', async () => {
+    expect((await server.app.inject({ method: 'POST', url: '/api/ops/read-models/nope/rebuild', headers: operator })).statusCode).toBe(404);
   });
 });
 

@@ -18,7 +18,7 @@ import { errorText, type RunnerOptions } from './runner.js';
  * so a rebuild interrupted by a crash resumes where it stopped.
  */
 
-export const REBUILD_BATCH = 2000;
+const REPLAY_BATCH = 2000;
 
 export const scratchSchema = (processor: string, purpose: 'rebuild' | 'check' = 'rebuild') => `eventshop_${purpose}_${processor}`.slice(0, 63);
 
@@ -112,7 +112,7 @@ export const rebuildStep = async (pool: pg.Pool, processor: ProcessorDeclaration
       await inTransaction(pool, (tx) => createScratchCopy(tx, processor.tables, schema));
       if (cursor.position !== 0) return true;
     }
-    const events = (await logReader(pool).read(cursor, { types: processor.handles }, REBUILD_BATCH)).filter((event) => !isAfter(cursorOf(event), checkpoint.cursor));
+    const events = (await logReader(pool).read(cursor, { types: processor.handles }, options.rebuildBatchSize)).filter((event) => !isAfter(cursorOf(event), checkpoint.cursor));
     if (events.length > 0) {
       const to = cursorOf(events[events.length - 1]!);
       await inTransaction(pool, async (tx) => {
@@ -179,7 +179,7 @@ export const compareWithFreshReplay = async (pool: pg.Pool, processor: ReadModel
     const reader = logReader(tx);
     let cursor: LogCursor = { transactionId: '0', position: 0 };
     for (;;) {
-      const events = (await reader.read(cursor, { types: processor.handles }, REBUILD_BATCH)).filter((event) => !isAfter(cursorOf(event), upTo));
+      const events = (await reader.read(cursor, { types: processor.handles }, REPLAY_BATCH)).filter((event) => !isAfter(cursorOf(event), upTo));
       if (events.length === 0) break;
       await replayBatch(tx, processor, schema, events);
       cursor = cursorOf(events[events.length - 1]!);

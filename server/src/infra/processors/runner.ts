@@ -13,10 +13,12 @@ export type RunnerOptions = {
   retryBaseMs: number;
   /** Wait after a batch that did not fill up, before looking again. */
   idleMs: number;
+  /** Events per replay transaction of a rebuild. */
+  rebuildBatchSize: number;
   log: (line: string) => void;
 };
 
-export const DEFAULT_RUNNER_OPTIONS: Omit<RunnerOptions, 'log'> = { batchSize: 500, maxAttempts: 5, retryBaseMs: 200, idleMs: 100 };
+export const DEFAULT_RUNNER_OPTIONS: Omit<RunnerOptions, 'log'> = { batchSize: 500, maxAttempts: 5, retryBaseMs: 200, idleMs: 100, rebuildBatchSize: 2000 };
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
