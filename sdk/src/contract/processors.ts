@@ -200,4 +200,28 @@ export const processorOperations = {
     input: z.object({ name: ProcessorName }).strict(),
     output: RebuildProgress,
   }),
+  'ops.readModels.get': operation({
+    id: 'ops.readModels.get',
+    method: 'GET',
+    path: '/api/ops/read-models/:name/:id',
+    kind: 'query',
+    auth: 'operator',
+    summary: 'See a read model’s rows for one entity as they were',
+    description:
+      'Replays the log up to `at` with the read model’s own projection into a scratch copy (in a transaction that is rolled back) and answers that copy’s rows for the entity. Without `at`, now. It replays history, so it takes as long as a rebuild up to that instant.',
+    input: z
+      .object({
+        name: ProcessorName,
+        id: z.string().min(1).max(200).describe('The entity, as the read model keys it (a category slug for catalog_category_stats)').meta({ examples: ['kitchen'] }),
+        at: Timestamp.optional().describe('The instant (ISO 8601; default now)'),
+      })
+      .strict(),
+    output: z.object({
+      name: z.string(),
+      id: z.string(),
+      at: Timestamp,
+      replayedEvents: z.number().int(),
+      rows: z.array(z.record(z.string(), z.unknown())),
+    }),
+  }),
 } as const;

@@ -2,12 +2,13 @@ import type { processorOperations } from '@eventshop/sdk/contract';
 import type { Pool } from '../infra/database/pool.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../infra/http/cursor.js';
 import type { Handlers, RequestContext } from '../infra/http/operations.js';
-import { HttpProblem, InvalidStateError, NotFoundError } from '../infra/http/problems.js';
+import { HttpProblem, InvalidStateError, NotFoundError, RequestValidationError } from '../infra/http/problems.js';
 import { logReader } from '../infra/log/log-reader.js';
 import { checkpointStore } from '../infra/processors/checkpoints.js';
 import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
+import { readModelAt } from '../infra/processors/rebuild.js';
 import { progressOf, rebuildStore } from '../infra/processors/rebuild-store.js';
 import type { ModuleDeclaration } from '../modules/module.js';
 
@@ -16,6 +17,15 @@ export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra:
   ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
   ...extra,
 ];
+
+/** Column values as JSON can carry them: BIGINT arrives as bigint (Emmett's global type parser), timestamps as Date. */
+const jsonRow = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [
+      column,
+      typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString()) : value instanceof Date ? value.toISOString() : value,
+    ]),
+  );
 
 const actor = (context: RequestContext) => (context.principal ? `${context.principal.kind}:${context.principal.id}` : 'unknown');
 
@@ -91,6 +101,15 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
       const started = await rebuilds.start(name, events);
       if (!started) throw new HttpProblem(409, 'rebuild_running', 'A rebuild is running', `${name} is being rebuilt already; follow it with GET /api/ops/read-models/${name}/rebuild.`);
       return progressOf(started);
+    },
+
+    'ops.readModels.get': async ({ name, id, at }) => {
+      const processor = readModel(name);
+      if (!processor.rowsOf) throw new InvalidStateError(`${name} does not say how to find one entity's rows; rebuild it or query its tables.`);
+      const instant = at === undefined ? new Date() : new Date(at);
+      if (Number.isNaN(instant.getTime())) throw new RequestValidationError([{ field: 'at', message: 'Give an ISO 8601 instant such as 2026-11-20T10:00:00Z' }]);
+      const { rows, replayed } = await readModelAt(deps.pool, processor, id, instant);
+      return { name, id, at: instant.toISOString(), replayedEvents: replayed, rows: rows.map(jsonRow) };
     },
 
     'ops.readModels.progress': async ({ name }) => {

@@ -39,6 +39,11 @@ export type ReadModelProcessor = Common & {
    * handler with `search_path` pointing at a scratch schema that holds empty copies.
    */
   tables: readonly string[];
+  /**
+   * The rows that show one entity (`id` as the read model understands it), with the tables named
+   * unqualified: `ops.readModels.get` runs it against a copy replayed up to an instant.
+   */
+  rowsOf?: (tx: ProcessorTransaction, id: string) => Promise<Record<string, unknown>[]>;
 };
 
 /** Side effects (emails, payments, appends): never re-run by a rebuild or replay. */

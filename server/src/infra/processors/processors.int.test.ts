@@ -258,6 +258,30 @@ describe('rebuilding a read model', () => {
   });
 });
 
+describe('a read model as of an instant', () => {
+  it('answers the rows one entity had then, computed by the projection itself, and leaves nothing behind', async () => {
+    const before = server.clock.now().toISOString();
+    server.clock.advance(60_000);
+    const product = await createProduct('As-of kettle', 4000, 'asof-kettles');
+    server.clock.advance(60_000);
+    const between = server.clock.now().toISOString();
+    server.clock.advance(60_000);
+    await server.app.inject({ method: 'PUT', url: `/api/products/${product.id}`, headers: admin, payload: { price: { amount: 5000, currency: 'USD' } } });
+    server.clock.advance(-180_000);
+    await caughtUp('catalog_category_stats');
+
+    const at = async (instant?: string) =>
+      (await server.app.inject({ url: `/api/ops/read-models/catalog_category_stats/asof-kettles${instant ? `?at=${instant}` : ''}`, headers: operator })).json();
+    const then = await at(between);
+    expect(then.rows, JSON.stringify(then)).toEqual([
+      { category_id: 'asof-kettles', currency: 'USD', active_products: 1, min_price: 4000, avg_price: 4000, max_price: 4000 },
+    ]);
+    expect((await at(before)).rows).toEqual([]);
+    expect((await at()).rows).toMatchObject([{ min_price: 5000 }]);
+    expect(await server.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'eventshop_asof_%'`)).toEqual([]);
+  });
+});
+
 describe('access', () => {
   it('answers 403 to customers on every processor, failure and rebuild route', async () => {
     const customer = (await server.registerCustomer()).headers;

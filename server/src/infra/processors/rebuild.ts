@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { cursorOf, logReader, type LogCursor, type StoredLogEvent } from '../log/log-reader.js';
 import type { Queryable } from '../privacy/keyring.js';
@@ -159,6 +160,38 @@ export const rebuildStep = async (pool: pg.Pool, processor: ProcessorDeclaration
     await pool.query(`UPDATE eventshop_rebuilds SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE processor = $1`, [processor.name, errorText(error)]);
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     return false;
+  }
+};
+
+/**
+ * A read model's rows for one entity as they were at `at`: the log up to that instant replayed by
+ * the read model's own handler into a scratch copy, read with its own `rowsOf`, inside one
+ * transaction that is rolled back, so nothing of it outlives the answer.
+ */
+export const readModelAt = async (pool: pg.Pool, processor: ReadModelProcessor, id: string, at: Date) => {
+  if (!processor.rowsOf) throw new Error(`${processor.name} declares no rowsOf`);
+  const schema = `eventshop_asof_${randomBytes(6).toString('hex')}`;
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    await createScratchCopy(client, processor.tables, schema);
+    const reader = logReader(client);
+    let cursor: LogCursor = { transactionId: '0', position: 0 };
+    let replayed = 0;
+    for (;;) {
+      const events = await reader.read(cursor, { types: processor.handles, until: at }, REPLAY_BATCH);
+      if (events.length === 0) break;
+      await replayBatch(client, processor, schema, events);
+      replayed += events.length;
+      cursor = cursorOf(events[events.length - 1]!);
+    }
+    await client.query(`SET LOCAL search_path TO ${schema}, public`);
+    const rows = await processor.rowsOf(client, id);
+    return { rows, replayed };
+  } finally {
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    client.release(broken);
   }
 };
 

@@ -90,6 +90,8 @@ export const categoryStatsProcessor = declareProcessor({
   handles: productEventTypes,
   tables: ['catalog_stats_products', 'catalog_category_stats'],
   handle: (events, { tx }) => applyProductEvents(events, tx),
+  // One category: its statistics per currency.
+  rowsOf: async (tx, id) => (await tx.query(`SELECT * FROM catalog_category_stats WHERE category_id = $1 ORDER BY currency`, [id])).rows,
 });
 
 export const categoryStatsQueries = (pool: Pool) => ({
