@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../server/src/infra/config.js';
 import { createPool, type Pool } from '../server/src/infra/database/pool.js';
+import { cursorOf, LOG_START, logReader } from '../server/src/infra/log/log-reader.js';
 import { checkpointStore } from '../server/src/infra/processors/checkpoints.js';
+import { compareWithFreshReplay } from '../server/src/infra/processors/rebuild.js';
 import { rebuildStore } from '../server/src/infra/processors/rebuild-store.js';
 import { startProcessors } from '../server/src/infra/processors/runtime.js';
 import { categoryStatsProcessor } from '../server/src/modules/products/category-stats.js';
@@ -79,6 +81,20 @@ const rebuildRun = async (databaseUrl: string, events: number, log: Log) => {
       await waitUntil(async () => (await rebuilds.get(categoryStatsProcessor.name))?.status !== 'running', 600_000);
       const rebuildSeconds = (Date.now() - rebuildStart) / 1000;
       const rebuild = (await rebuilds.get(categoryStatsProcessor.name))!;
+
+      // Where the time goes: reading the log alone, then reading plus the handler (one transaction, no interleaving).
+      const readStart = Date.now();
+      const reader = logReader(pool);
+      for (let cursor = LOG_START; ; ) {
+        const page = await reader.read(cursor, { types: categoryStatsProcessor.handles }, 2000);
+        if (page.length === 0) break;
+        cursor = cursorOf(page[page.length - 1]!);
+      }
+      const readSeconds = (Date.now() - readStart) / 1000;
+      const replayStart = Date.now();
+      await compareWithFreshReplay(pool, categoryStatsProcessor);
+      const replaySeconds = (Date.now() - replayStart) / 1000;
+      log(`  breakdown: reading ${seeded} events alone ${readSeconds.toFixed(1)} s; read + handler in one transaction (plus copy and compare) ${replaySeconds.toFixed(1)} s; rebuild through the leader's loop ${rebuildSeconds.toFixed(1)} s`);
       return { events: seeded, catchUpRate: seeded / catchUpSeconds, rebuildRate: rebuild.eventsDone / rebuildSeconds, rebuildSeconds, equal: rebuild.comparison?.equal, status: rebuild.status };
     } finally {
       await runtime.stop();
