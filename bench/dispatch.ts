@@ -3,11 +3,13 @@ import { commandsBench } from './commands.js';
 import { hotProductBench, oversellBench } from './inventory.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
+import { historyBench } from './history.js';
 import { describeMachine } from './machine.js';
+import { processorsBench } from './processors.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, hotProductBench, oversellBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, historyBench, processorsBench, hotProductBench, oversellBench];
 
 export type DispatchDependencies = {
   log: Log;

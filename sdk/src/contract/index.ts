@@ -2,6 +2,7 @@ import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
 import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
+import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
 import { userOperations } from './users.js';
@@ -20,6 +21,7 @@ export * from './event.js';
 export * from './history.js';
 export * from './ops.js';
 export * from './inventory.js';
+export * from './processors.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -30,6 +32,7 @@ export const operations = {
   ...productOperations,
   ...inventoryOperations,
   ...opsOperations,
+  ...processorOperations,
 } as const;
 
 export type Operations = typeof operations;

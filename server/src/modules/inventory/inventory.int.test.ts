@@ -164,7 +164,7 @@ describe('expiry', () => {
     // The test server runs no scheduled work: a server started later on the same database (as after
     // a restart) finds the due hold in its table and expires it.
     const restarted = await createServer(
-      { ...loadConfig({}), databaseUrl: server.databaseUrl, jwtSecret: 'test-secret-test-secret-test-secret', adminPassword: undefined, backgroundWork: true },
+      { ...loadConfig({}), databaseUrl: server.databaseUrl, jwtSecret: 'test-secret-test-secret-test-secret', adminPassword: undefined, scheduledTasks: true },
       { clock: server.clock },
     );
     try {
