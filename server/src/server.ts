@@ -28,8 +28,10 @@ export type RunningServer = {
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
-  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off. */
-  processors: ProcessorRuntime | undefined;
+  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
+  readonly processors: ProcessorRuntime | undefined;
+  /** Starts the processors (and scheduled work) when `deferBackgroundWork` held them back; a no-op otherwise. */
+  startBackgroundWork(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -48,6 +50,8 @@ export const createServer = async (
     logger?: boolean | LoggerOptions;
     log?: (line: string) => void;
     eventStream?: AppDependencies['eventStream'];
+    /** `npm start` starts background work after its banner, so nothing logs above the admin password. */
+    deferBackgroundWork?: boolean;
     /** Tests: processors declared beside the modules' own, and faster retries. */
     extraProcessors?: readonly DeclaredProcessor[];
     processorOptions?: ProcessorRuntimeOptions;
@@ -91,20 +95,23 @@ export const createServer = async (
       eventStream: options.eventStream,
     });
     notice = (line) => app.log.warn(line);
-    const runtime = config.processors
-      ? await startProcessors({
-          databaseUrl,
-          pool,
-          processors: processors.map((entry) => entry.processor),
-          options: {
-            maxAttempts: config.processorMaxAttempts,
-            retryBaseMs: config.processorRetryMs,
-            instance: instanceName(),
-            log: (line) => app.log.warn(line),
-            ...options.processorOptions,
-          },
-        })
-      : undefined;
+    let runtime: ProcessorRuntime | undefined;
+    const startBackgroundWork = async () => {
+      if (runtime || !config.processors) return;
+      runtime = await startProcessors({
+        databaseUrl,
+        pool,
+        processors: processors.map((entry) => entry.processor),
+        options: {
+          maxAttempts: config.processorMaxAttempts,
+          retryBaseMs: config.processorRetryMs,
+          instance: instanceName(),
+          log: (line) => app.log.info(line),
+          ...options.processorOptions,
+        },
+      });
+    };
+    if (!options.deferBackgroundWork) await startBackgroundWork();
     return {
       app,
       eventStore,
@@ -112,7 +119,10 @@ export const createServer = async (
       embedded: embedded !== undefined,
       admin,
       announce: (url) => embedded?.announce(url),
-      processors: runtime,
+      get processors() {
+        return runtime;
+      },
+      startBackgroundWork,
       async close() {
         await app.close();
         // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
