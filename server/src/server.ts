@@ -11,7 +11,7 @@ import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
-import { startLeaderTask } from './infra/background/leader-task.js';
+import { startLeaderTask, type LeaderTask } from './infra/background/leader-task.js';
 import type { LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
@@ -30,8 +30,10 @@ export type RunningServer = {
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
-  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off. */
-  processors: ProcessorRuntime | undefined;
+  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
+  readonly processors: ProcessorRuntime | undefined;
+  /** Starts the processors (and scheduled work) when `deferBackgroundWork` held them back; a no-op otherwise. */
+  startBackgroundWork(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -50,6 +52,8 @@ export const createServer = async (
     logger?: boolean | LoggerOptions;
     log?: (line: string) => void;
     eventStream?: AppDependencies['eventStream'];
+    /** `npm start` starts background work after its banner, so nothing logs above the admin password. */
+    deferBackgroundWork?: boolean;
     /** Tests: processors declared beside the modules' own, and faster retries. */
     extraProcessors?: readonly DeclaredProcessor[];
     processorOptions?: ProcessorRuntimeOptions;
@@ -93,23 +97,12 @@ export const createServer = async (
       eventStream: options.eventStream,
     });
     notice = (line) => app.log.warn(line);
-    const runtime = config.processors
-      ? await startProcessors({
-          databaseUrl,
-          pool,
-          processors: processors.map((entry) => entry.processor),
-          options: {
-            maxAttempts: config.processorMaxAttempts,
-            retryBaseMs: config.processorRetryMs,
-            instance: instanceName(),
-            log: (line) => app.log.warn(line),
-            ...options.processorOptions,
-          },
-        })
-      : undefined;
+    let runtime: ProcessorRuntime | undefined;
+    let scheduled: LeaderTask[] = [];
     const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
-    const scheduled = config.scheduledTasks
-      ? shopModules.flatMap((module) =>
+    const startBackgroundWork = async () => {
+      if (config.scheduledTasks && scheduled.length === 0) {
+        scheduled = shopModules.flatMap((module) =>
           (module.scheduledTasks ?? []).map((task) =>
             startLeaderTask({
               name: task.name,
@@ -122,8 +115,23 @@ export const createServer = async (
               onError: (error) => app.log.warn({ err: error, task: task.name }, 'scheduled task failed; retrying'),
             }),
           ),
-        )
-      : [];
+        );
+      }
+      if (runtime || !config.processors) return;
+      runtime = await startProcessors({
+        databaseUrl,
+        pool,
+        processors: processors.map((entry) => entry.processor),
+        options: {
+          maxAttempts: config.processorMaxAttempts,
+          retryBaseMs: config.processorRetryMs,
+          instance: instanceName(),
+          log: (line) => app.log.info(line),
+          ...options.processorOptions,
+        },
+      });
+    };
+    if (!options.deferBackgroundWork) await startBackgroundWork();
     return {
       app,
       eventStore,
@@ -131,7 +139,10 @@ export const createServer = async (
       embedded: embedded !== undefined,
       admin,
       announce: (url) => embedded?.announce(url),
-      processors: runtime,
+      get processors() {
+        return runtime;
+      },
+      startBackgroundWork,
       async close() {
         await Promise.all(scheduled.map((task) => task.stop()));
         await app.close();
