@@ -1,14 +1,17 @@
 import { UsageError, type Bench } from './bench.js';
 import { cliBench } from './cli.js';
 import { commandsBench } from './commands.js';
+import { hotProductBench, oversellBench } from './inventory.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
+import { historyBench } from './history.js';
 import { describeMachine } from './machine.js';
+import { processorsBench } from './processors.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 import { signUpFloodBench } from './signup-flood.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench, signUpFloodBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench, signUpFloodBench, historyBench, processorsBench, hotProductBench, oversellBench];
 
 export type DispatchDependencies = {
   log: Log;
@@ -21,8 +24,8 @@ const printList = (log: Log) => {
   log('usage: npm run bench -- <name> [flags]');
   log('');
   for (const bench of benches) {
-    log(`  ${bench.name.padEnd(10)} ${bench.summary}`);
-    for (const line of bench.usage) log(`  ${' '.repeat(10)}   ${line}`);
+    log(`  ${bench.name.padEnd(12)} ${bench.summary}`);
+    for (const line of bench.usage) log(`  ${' '.repeat(12)}   ${line}`);
   }
   log('');
   log('DATABASE_URL: run on that PostgreSQL (in a scratch database) instead of a temporary embedded one.');

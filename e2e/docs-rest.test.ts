@@ -31,3 +31,15 @@ it('runs every REST example in docs/rest.md against a real server', async () => 
   expect(stdout).toContain('"code":"validation_failed"');
   expect(stdout).toContain('"status":"ready"');
 }, 60_000);
+
+it('runs every REST example in docs/inventory.md against a real server', async () => {
+  const script = `set -euo pipefail\n${await bashBlocks('docs/inventory.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toContain('"available":20');
+  expect(stdout).toContain('"status":"allocated"');
+  expect(stdout).toContain('"code":"insufficient_stock"');
+  expect(stdout).toContain('{"available":40,"inStock":true}');
+}, 60_000);

@@ -53,8 +53,8 @@ export type TestServer = RunningServer & {
   query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
 };
 
-/** The real server on its own fresh database, with a clock the test controls; `overrides` change its configuration. */
-export const startTestServer = async (overrides: Partial<Config> = {}): Promise<TestServer> => {
+/** The real server on its own fresh database, with a clock the test controls; `overrides` change its configuration, `options` how it is built. */
+export const startTestServer = async (overrides: Partial<Config> = {}, options: NonNullable<Parameters<typeof createServer>[1]> = {}): Promise<TestServer> => {
   const clock = fixedClock('2026-11-24T12:00:00.000Z');
   const config = {
     ...loadConfig({}),
@@ -64,9 +64,12 @@ export const startTestServer = async (overrides: Partial<Config> = {}): Promise<
     jwtSecret: 'test-secret-test-secret-test-secret',
     // Tests register many accounts from one address under a clock that does not move; the limit has its own tests.
     signUpLimit: { perAddress: 1_000_000 },
+    // Scheduled work runs only where a test asks for it, so tests control when it happens.
+    scheduledTasks: false,
     ...overrides,
   };
-  const server = await createServer(config, { clock });
+  // Processors poll fast in tests, so waiting for them stays short.
+  const server = await createServer(config, { clock, ...options, processorOptions: { idleMs: 20, leadershipPollMs: 200, ...options.processorOptions } });
   const undocumented = recordUndocumentedAnswers(server.app);
   let token: string | undefined;
   const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });

@@ -8,6 +8,7 @@ import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import { withDeadline, type Pool } from './infra/database/pool.js';
 import { requestLeftEvents } from './infra/eventstore.js';
+import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { trackAllowedMethods } from './infra/http/allowed-methods.js';
 import { clientErrorHandler, refuseUnsupportedEncodings, routerProblem } from './infra/http/framework-errors.js';
@@ -19,13 +20,20 @@ import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
 import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
-import { productHandlers } from './modules/products/handlers.js';
-import { catalogQueries } from './modules/products/projections.js';
-import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
-import { apiKeyHandlers } from './modules/api-keys/handlers.js';
+import { snapshotStore } from './infra/snapshots.js';
+import { apiKeysModule } from './modules/api-keys/module.js';
+import { inventoryModule } from './modules/inventory/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
-import { userHandlers } from './modules/users/handlers.js';
+import { shopModules } from './modules/index.js';
+import type { ModuleContext } from './modules/module.js';
+import { catalogModule } from './modules/products/module.js';
+import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
+import { usersModule } from './modules/users/module.js';
 import { accountQueries } from './modules/users/projections.js';
+import { opsHandlers } from './ops/handlers.js';
+import { declaredProcessors, processorHandlers } from './ops/processors.js';
+import { processorsReadiness } from './infra/processors/readiness.js';
+import type { DeclaredProcessor } from './infra/processors/overview.js';
 
 export type AppDependencies = {
   pool: Pool;
@@ -41,6 +49,12 @@ export type AppDependencies = {
   httpLimits?: HttpLimits;
   /** Registrations accepted from one address per window; unset parts keep the users module's defaults. */
   signUpLimit?: { perAddress?: number; windowSeconds?: number };
+  /** Heartbeat and slow-client bounds of event streams (tests shorten them). */
+  eventStream?: Partial<EventStreamOptions>;
+  /** Processors to report and control (default: the modules' own). */
+  processors?: readonly DeclaredProcessor[];
+  /** /ready fails while a running processor trails the log by more than this. */
+  readyMaxLagSeconds?: number;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -88,6 +102,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     return payload;
   });
 
+  const processors = deps.processors ?? declaredProcessors(shopModules);
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -98,20 +113,15 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     },
     {
       name: 'read models',
-      // Inline projections commit with their events, so they are never behind; this proves their tables answer.
+      // Inline projections commit with their events, so they are never behind; this proves every declared table answers.
       check: async () => {
         // One statement, so a poll holds one connection at most while the database is slow.
-        await deps.pool.query(
-          withDeadline(
-            `SELECT (SELECT 1 FROM catalog_products LIMIT 1), (SELECT 1 FROM user_accounts LIMIT 1),
-                    (SELECT 1 FROM user_addresses LIMIT 1), (SELECT 1 FROM api_keys LIMIT 1)`,
-            [],
-            READINESS_DEADLINE_MS,
-          ),
-        );
-        return { ok: true, detail: 'inline: updated in each append transaction' };
+        const tables = shopModules.flatMap((module) => module.readModels.flatMap((readModel) => readModel.tables));
+        await deps.pool.query(withDeadline(`SELECT ${tables.map((table) => `(SELECT 1 FROM ${table} LIMIT 1)`).join(', ')}`, [], READINESS_DEADLINE_MS));
+        return { ok: true, detail: `inline: ${tables.length} tables updated in each append transaction` };
       },
     },
+    processorsReadiness(deps.pool, processors, deps.readyMaxLagSeconds ?? 30),
   ];
 
   const apiKeys = apiKeyQueries(deps.pool);
@@ -121,11 +131,16 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
+  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
+  // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),
-    ...userHandlers({ pool: deps.pool, eventStore: deps.eventStore, tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit }),
-    ...apiKeyHandlers({ pool: deps.pool, eventStore: deps.eventStore, apiKeys }),
-    ...productHandlers({ eventStore: deps.eventStore, catalog: catalogQueries(deps.pool) }),
+    ...catalogModule.handlers(context),
+    ...usersModule.handlers(context),
+    ...apiKeysModule.handlers(context),
+    ...inventoryModule.handlers(context),
+    ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
+    ...processorHandlers({ pool: deps.pool, processors }),
   } satisfies HandlerTable;
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });
@@ -141,7 +156,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency });
+  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency, eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream } });
   return app;
 };
 

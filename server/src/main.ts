@@ -7,7 +7,7 @@ const main = async () => {
   const config = loadConfig();
   const say = (line = '') => process.stdout.write(`${line}\n`);
   say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
-  const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout) });
+  const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout), deferBackgroundWork: true });
   // The banner says where it listens; Fastify's own "Server listening" line would come above it.
   server.app.log.level = 'warn';
   const address = await server.app.listen({ host: config.host, port: config.port });
@@ -36,6 +36,7 @@ const main = async () => {
   if (!server.admin.generatedPassword && !server.admin.passwordReset) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
   say();
   say('Press Ctrl-C to stop.');
+  await server.startBackgroundWork();
   server.app.log.info({ url: base }, 'listening');
 
   let stopping = false;

@@ -1,36 +1,45 @@
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { projections } from '@event-driven-io/emmett';
-import { buildApp } from './app.js';
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { buildApp, type AppDependencies } from './app.js';
 import { createTokenService, loadSigningSecret } from './infra/auth/tokens.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import type { Config } from './infra/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
-import { migrate } from './infra/database/migrations.js';
+import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
+import { LOG_INDEXES } from './infra/log/log-reader.js';
+import { startLeaderTask, type LeaderTask } from './infra/background/leader-task.js';
 import type { LoggerOptions } from './infra/logging.js';
-import { catalogProjection } from './modules/products/projections.js';
-import { apiKeysProjection } from './modules/api-keys/projections.js';
+import { snapshotStore } from './infra/snapshots.js';
+import type { DeclaredProcessor } from './infra/processors/overview.js';
+import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
+import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
+import { inlineProjections, moduleSchemas, shopModules } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
-import { addressBookProjection } from './modules/users/address-book.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
-import { userAccountsProjection } from './modules/users/projections.js';
+import { declaredProcessors } from './ops/processors.js';
 
 export type RunningServer = {
   app: FastifyInstance;
+  eventStore: PostgresEventStore;
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
+  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
+  readonly processors: ProcessorRuntime | undefined;
+  /** Starts the processors (and scheduled work) when `deferBackgroundWork` held them back; a no-op otherwise. */
+  startBackgroundWork(): Promise<void>;
   close(): Promise<void>;
 };
 
 const DATABASE_NAME = 'eventshop';
 
-/** The read models kept in each append's transaction; bench/ builds its in-process event store from the same list. */
-export const inlineProjections = () => projections.inline([catalogProjection, userAccountsProjection, addressBookProjection, apiKeysProjection]);
+export { inlineProjections };
 
 /**
  * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
@@ -38,7 +47,17 @@ export const inlineProjections = () => projections.inline([catalogProjection, us
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | LoggerOptions; log?: (line: string) => void } = {},
+  options: {
+    clock?: Clock;
+    logger?: boolean | LoggerOptions;
+    log?: (line: string) => void;
+    eventStream?: AppDependencies['eventStream'];
+    /** `npm start` starts background work after its banner, so nothing logs above the admin password. */
+    deferBackgroundWork?: boolean;
+    /** Tests: processors declared beside the modules' own, and faster retries. */
+    extraProcessors?: readonly DeclaredProcessor[];
+    processorOptions?: ProcessorRuntimeOptions;
+  } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
@@ -52,23 +71,85 @@ export const createServer = async (
   }
   try {
     const pool = createPool(databaseUrl);
-    await migrate(pool);
+    await migrate(pool, moduleSchemas());
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
+    await migrateEventLog(pool, LOG_INDEXES);
     const tokens = createTokenService(await loadSigningSecret(pool, config.jwtSecret), config.tokenTtlSeconds);
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
-    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, httpLimits: config.http, signUpLimit: config.signUpLimit });
+    const extra = [...(options.extraProcessors ?? [])];
+    if (config.testRecorder) {
+      await pool.query(RECORDER_TABLE);
+      extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
+    }
+    const processors = declaredProcessors(shopModules, extra);
+    const app = await buildApp({
+      pool,
+      eventStore,
+      tokens,
+      clock,
+      logger: options.logger,
+      idempotencyStallSeconds: config.idempotencyStallSeconds,
+      processors,
+      readyMaxLagSeconds: config.readyMaxLagSeconds,
+      eventStream: options.eventStream,
+      httpLimits: config.http,
+      signUpLimit: config.signUpLimit,
+    });
     notice = (line) => app.log.warn(line);
+    let runtime: ProcessorRuntime | undefined;
+    let scheduled: LeaderTask[] = [];
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
+    const startBackgroundWork = async () => {
+      if (config.scheduledTasks && scheduled.length === 0) {
+        scheduled = shopModules.flatMap((module) =>
+          (module.scheduledTasks ?? []).map((task) =>
+            startLeaderTask({
+              name: task.name,
+              connectionString: databaseUrl,
+              lockKey: task.lockKey,
+              intervalMs: task.intervalMs,
+              tick: async () => {
+                await task.tick(context);
+              },
+              onError: (error) => app.log.warn({ err: error, task: task.name }, 'scheduled task failed; retrying'),
+            }),
+          ),
+        );
+      }
+      if (runtime || !config.processors) return;
+      runtime = await startProcessors({
+        databaseUrl,
+        pool,
+        processors: processors.map((entry) => entry.processor),
+        options: {
+          maxAttempts: config.processorMaxAttempts,
+          retryBaseMs: config.processorRetryMs,
+          instance: instanceName(),
+          log: (line) => app.log.info(line),
+          ...options.processorOptions,
+        },
+      });
+    };
+    if (!options.deferBackgroundWork) await startBackgroundWork();
     return {
       app,
+      eventStore,
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
       announce: (url) => embedded?.announce(url),
+      get processors() {
+        return runtime;
+      },
+      startBackgroundWork,
       async close() {
+        await Promise.all(scheduled.map((task) => task.stop()));
         await app.close();
+        // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
+        await runtime?.stop();
         await eventStore.close().catch(() => {});
         await pool.end().catch(() => {});
         await embedded?.stop();
@@ -79,6 +160,8 @@ export const createServer = async (
     throw error;
   }
 };
+
+const instanceName = () => `${os.hostname()}:${process.pid}`;
 
 const ensureDatabase = async (adminUrl: string, name: string) => {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Role } from './auth.js';
 import { Cursor, Id, Limit, Timestamp, page } from './common.js';
+import { eventType } from './event.js';
 import { operation } from './operation.js';
 import { nonBlankText } from './text.js';
 
@@ -72,5 +73,34 @@ export const apiKeyOperations = {
     input: z.object({ id: Id }).strict(),
     output: ApiKeyView,
     tableColumns: apiKeyColumns,
+  }),
+} as const;
+
+// ---- Events: the audit trail of partner access; the key and its hash never enter the log ----
+
+export const apiKeyEvents = {
+  ApiKeyCreated: eventType({
+    type: 'ApiKeyCreated',
+    module: 'api-keys',
+    streamType: 'apikey',
+    description: 'An admin created a partner API key (its secret is never recorded).',
+    data: z.object({
+      keyId: Id.describe('The key'),
+      name: z.string().describe('What the key is for'),
+      role: Role.describe('The role the key acts with'),
+      createdBy: Id.describe('The admin who created it'),
+      createdAt: Timestamp.describe('When it was created'),
+    }),
+  }),
+  ApiKeyRevoked: eventType({
+    type: 'ApiKeyRevoked',
+    module: 'api-keys',
+    streamType: 'apikey',
+    description: 'An admin revoked a partner API key; it is refused from then on.',
+    data: z.object({
+      keyId: Id.describe('The key'),
+      revokedBy: Id.describe('The admin who revoked it'),
+      revokedAt: Timestamp.describe('When it was revoked'),
+    }),
   }),
 } as const;

@@ -1,5 +1,8 @@
 import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
+import { inventoryOperations } from './inventory.js';
+import { opsOperations } from './ops.js';
+import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
 import { userOperations } from './users.js';
@@ -14,6 +17,11 @@ export * from './auth.js';
 export * from './users.js';
 export * from './api-keys.js';
 export * from './system.js';
+export * from './event.js';
+export * from './history.js';
+export * from './ops.js';
+export * from './inventory.js';
+export * from './processors.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -22,6 +30,9 @@ export const operations = {
   ...userOperations,
   ...apiKeyOperations,
   ...productOperations,
+  ...inventoryOperations,
+  ...opsOperations,
+  ...processorOperations,
 } as const;
 
 export type Operations = typeof operations;

@@ -26,14 +26,18 @@ export type OperationDefinition<
   Output extends z.ZodType = z.ZodType,
   // Carried as a type parameter so the SDK's types can tell list operations apart (`.all()`).
   PaginationSpec extends Pagination | undefined = Pagination | undefined,
+  // A literal, so the server's handler table and the SDK can tell stream operations apart.
+  Kind extends OperationKind = OperationKind,
 > = {
   /** `<group>.<name>`: the SDK method (`client.group.name`) and the CLI command (`shopctl group name`). */
   readonly id: Id;
   readonly method: HttpMethod;
   /** Express-style path; `:name` segments are taken from the input field of that name. */
   readonly path: string;
-  readonly kind: OperationKind;
+  readonly kind: Kind;
   readonly auth: AuthRequirement;
+  /** Other roles that may call it besides `auth`'s (a partner's `service` key reading stock an operator manages). */
+  readonly alsoAllowed?: readonly ('admin' | 'operator' | 'service')[];
   readonly summary: string;
   readonly description?: string;
   /** Every field the caller sends: path parameters, query or body fields, and `expectedVersion`. */
@@ -70,6 +74,11 @@ export type OperationDefinition<
   readonly endsSession?: boolean;
   /** Output columns a table view shows first (the CLI's default table). */
   readonly tableColumns?: readonly string[];
+  /**
+   * For `stream` operations: which field of each message is its SSE `id`, and which input field
+   * takes it back to resume after a reconnect (the server reads `Last-Event-ID` into it).
+   */
+  readonly resume?: { readonly inputField: string; readonly idField: string };
 };
 
 /**
@@ -82,9 +91,10 @@ export const operation = <
   Input extends InputSchema,
   Output extends z.ZodType,
   const PaginationSpec extends Pagination | undefined = undefined,
+  const Kind extends OperationKind = OperationKind,
 >(
-  definition: OperationDefinition<Id, Input, Output, PaginationSpec>,
-): OperationDefinition<Id, Input, Output, PaginationSpec> => {
+  definition: OperationDefinition<Id, Input, Output, PaginationSpec, Kind>,
+): OperationDefinition<Id, Input, Output, PaginationSpec, Kind> => {
   for (const name of pathParameterNames(definition.path)) {
     if (!(name in definition.input.shape)) {
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
@@ -126,5 +136,17 @@ export const fieldLocations = (definition: OperationDefinition): Record<string, 
   return locations;
 };
 
-export const groupOf = (id: string): string => id.slice(0, id.indexOf('.'));
-export const nameOf = (id: string): string => id.slice(id.indexOf('.') + 1);
+/**
+ * An id is `<group>.<name>` or `<namespace>.<group>.<name>` (`ops.streams.state`). The SDK nests
+ * every segment (`client.ops.streams.state`); shopctl and the reference use the last two
+ * (`shopctl streams state`), so a namespace groups methods without lengthening commands.
+ */
+export const idSegments = (id: string): string[] => id.split('.');
+export const groupOf = (id: string): string => {
+  const segments = idSegments(id);
+  return segments[segments.length - 2] ?? segments[0]!;
+};
+export const nameOf = (id: string): string => {
+  const segments = idSegments(id);
+  return segments[segments.length - 1]!;
+};

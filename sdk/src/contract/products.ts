@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Currency, Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
+import { eventType } from './event.js';
 import { operation } from './operation.js';
 import { multiline, nonBlankText } from './text.js';
 
@@ -34,6 +35,10 @@ export const ProductView = z
     version: z.number().int().describe('Stream version; send it back as expectedVersion (If-Match)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    availability: z
+      .object({ available: z.number().int().describe('Units that can still be ordered'), inStock: z.boolean() })
+      .nullable()
+      .describe('Stock, from inventory; null while the product’s stock is not tracked'),
   })
   .describe('A product in the catalog');
 export type ProductView = z.infer<typeof ProductView>;
@@ -65,6 +70,18 @@ const checkPriceFilter = (
     context.addIssue({ code: 'custom', path: ['currency'], message: 'is required with price_min or price_max: prices in different currencies do not compare' });
   }
 };
+
+export const CategoryStats = z
+  .object({
+    categoryId: z.string(),
+    currency: z.string(),
+    activeProducts: z.number().int(),
+    minPrice: z.number().int().describe('Lowest price in minor units'),
+    avgPrice: z.number().int().describe('Mean price in minor units, rounded'),
+    maxPrice: z.number().int().describe('Highest price in minor units'),
+  })
+  .describe('Active products of one category priced in one currency');
+export type CategoryStats = z.infer<typeof CategoryStats>;
 
 const productColumns = ['id', 'sku', 'name', 'price', 'categoryId', 'status', 'version'] as const;
 
@@ -180,6 +197,20 @@ export const productOperations = {
     cliName: 'by-category',
     tableColumns: productColumns,
   }),
+  'products.categoryStats': operation({
+    id: 'products.categoryStats',
+    method: 'GET',
+    path: '/api/products/categories',
+    kind: 'query',
+    auth: 'public',
+    summary: 'Category statistics',
+    description:
+      'Per category and currency: how many products are active and their lowest, mean and highest price. Kept in the background after each change, so it may trail a write by a moment (see `lag` in GET /ready).',
+    input: z.object({}).strict(),
+    output: z.object({ items: z.array(CategoryStats) }),
+    cliName: 'categories',
+    tableColumns: ['categoryId', 'currency', 'activeProducts', 'minPrice', 'avgPrice', 'maxPrice'],
+  }),
   'products.list': operation({
     id: 'products.list',
     method: 'GET',
@@ -199,5 +230,59 @@ export const productOperations = {
     output: page(ProductView),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
     tableColumns: productColumns,
+  }),
+} as const;
+
+// ---- Events: what the catalog records, past-tense facts ----
+
+const ProductIdField = Id.describe('The product');
+
+export const productEvents = {
+  ProductCreated: eventType({
+    type: 'ProductCreated',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product was added to the catalog.',
+    data: z.object({
+      productId: ProductIdField,
+      sku: z.string().nullable().describe('Stock keeping unit, if given'),
+      name: z.string().describe('Product name'),
+      description: z.string().describe('Product description'),
+      price: Money.describe('Price at creation'),
+      categoryId: z.string().describe('Category slug'),
+      createdAt: Timestamp.describe('When it was created'),
+    }),
+  }),
+  ProductDetailsChanged: eventType({
+    type: 'ProductDetailsChanged',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'Some of a product’s name, description or category changed; only the changed fields are present.',
+    data: z.object({
+      productId: ProductIdField,
+      name: z.string().optional().describe('New name, when it changed'),
+      description: z.string().optional().describe('New description, when it changed'),
+      categoryId: z.string().optional().describe('New category, when it changed'),
+      changedAt: Timestamp.describe('When it changed'),
+    }),
+  }),
+  ProductPriceChanged: eventType({
+    type: 'ProductPriceChanged',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product’s price changed.',
+    data: z.object({
+      productId: ProductIdField,
+      price: Money.describe('The new price'),
+      previousPrice: Money.describe('The price before'),
+      changedAt: Timestamp.describe('When it changed'),
+    }),
+  }),
+  ProductDiscontinued: eventType({
+    type: 'ProductDiscontinued',
+    module: 'catalog',
+    streamType: 'product',
+    description: 'A product left the catalog for good; its history stays.',
+    data: z.object({ productId: ProductIdField, discontinuedAt: Timestamp.describe('When it was discontinued') }),
   }),
 } as const;

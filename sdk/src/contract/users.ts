@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Email, Role } from './auth.js';
 import { Cursor, ExpectedVersion, Id, Limit, Timestamp, page } from './common.js';
+import { eventType, personal } from './event.js';
 import { operation } from './operation.js';
 import { nonBlankText } from './text.js';
 
@@ -342,4 +343,123 @@ export const userOperations = {
     output: UserView,
     tableColumns: userColumns,
   }),
+} as const;
+
+// ---- Events: what the users module records. Personal fields are sealed in the log with the user's key. ----
+
+const UserIdField = Id.describe('The account');
+const AddressIdField = Id.describe('The address');
+const userEvent = <const Type extends string, Data extends z.ZodObject>(type: Type, description: string, data: Data) =>
+  eventType({ type, module: 'users', streamType: 'user', description, data });
+
+const addressData = {
+  recipientName: personal(z.string().describe('Who receives the parcel')),
+  line1: personal(z.string().describe('Street and number')),
+  line2: personal(z.string().describe('Flat, floor, building')).nullable(),
+  city: personal(z.string().describe('City or town')),
+  region: personal(z.string().describe('State, county or province')).nullable(),
+  postalCode: personal(z.string().describe('Postal code')),
+  country: z.string().describe('Country (ISO 3166-1 alpha-2)'),
+};
+
+export const userEvents = {
+  UserRegistered: userEvent(
+    'UserRegistered',
+    'An account was opened (by registering, or as the bootstrap admin).',
+    z.object({
+      userId: UserIdField,
+      email: personal(z.string().describe('Email address')),
+      name: personal(z.string().describe('Full name')),
+      phone: personal(z.string().describe('Phone number')).nullable(),
+      roles: z.array(Role).describe('Roles it started with'),
+      registeredAt: Timestamp.describe('When it was opened'),
+    }),
+  ),
+  UserProfileChanged: userEvent(
+    'UserProfileChanged',
+    'Some of the account’s email, name or phone changed; only the changed fields are present.',
+    z.object({
+      userId: UserIdField,
+      email: personal(z.string().describe('New email address')).optional(),
+      name: personal(z.string().describe('New name')).optional(),
+      phone: personal(z.string().describe('New phone number; null when it was removed')).nullable().optional(),
+      changedAt: Timestamp.describe('When it changed'),
+    }),
+  ),
+  UserPasswordChanged: userEvent(
+    'UserPasswordChanged',
+    'The password changed and every earlier session ended (the hash is never recorded).',
+    z.object({ userId: UserIdField, changedAt: Timestamp.describe('When it changed') }),
+  ),
+  UserRoleGranted: userEvent(
+    'UserRoleGranted',
+    'An admin granted a role.',
+    z.object({
+      userId: UserIdField,
+      role: Role.describe('The role granted'),
+      grantedBy: Id.describe('The admin who granted it'),
+      grantedAt: Timestamp.describe('When'),
+    }),
+  ),
+  UserRoleRevoked: userEvent(
+    'UserRoleRevoked',
+    'An admin revoked a role.',
+    z.object({
+      userId: UserIdField,
+      role: Role.describe('The role revoked'),
+      revokedBy: Id.describe('The admin who revoked it'),
+      revokedAt: Timestamp.describe('When'),
+    }),
+  ),
+  UserDisabled: userEvent(
+    'UserDisabled',
+    'An admin disabled the account; its sessions ended at once.',
+    z.object({ userId: UserIdField, disabledBy: Id.describe('The admin'), disabledAt: Timestamp.describe('When') }),
+  ),
+  UserEnabled: userEvent(
+    'UserEnabled',
+    'An admin enabled a disabled account again.',
+    z.object({ userId: UserIdField, enabledBy: Id.describe('The admin'), enabledAt: Timestamp.describe('When') }),
+  ),
+  ShippingAddressAdded: userEvent(
+    'ShippingAddressAdded',
+    'A shipping address was added to the address book.',
+    z.object({ userId: UserIdField, addressId: AddressIdField, ...addressData, addedAt: Timestamp.describe('When') }),
+  ),
+  ShippingAddressChanged: userEvent(
+    'ShippingAddressChanged',
+    'Some fields of a shipping address changed; only the changed fields are present.',
+    z.object({
+      userId: UserIdField,
+      addressId: AddressIdField,
+      recipientName: addressData.recipientName.optional(),
+      line1: addressData.line1.optional(),
+      line2: addressData.line2.optional(),
+      city: addressData.city.optional(),
+      region: addressData.region.optional(),
+      postalCode: addressData.postalCode.optional(),
+      country: addressData.country.optional(),
+      changedAt: Timestamp.describe('When'),
+    }),
+  ),
+  DefaultShippingAddressSet: userEvent(
+    'DefaultShippingAddressSet',
+    'Another address became the default.',
+    z.object({
+      userId: UserIdField,
+      addressId: AddressIdField,
+      previousAddressId: Id.nullable().describe('The default before, if any'),
+      setAt: Timestamp.describe('When'),
+    }),
+  ),
+  ShippingAddressRemoved: userEvent(
+    'ShippingAddressRemoved',
+    'A shipping address was removed.',
+    z.object({ userId: UserIdField, addressId: AddressIdField, removedAt: Timestamp.describe('When') }),
+  ),
+  UserForgotten: userEvent(
+    'UserForgotten',
+    'The account was closed and its personal data forgotten: its key is destroyed, so every personal field of its history reads null.',
+    z.object({ userId: UserIdField, forgottenAt: Timestamp.describe('When') }),
+  ),
 } as const;

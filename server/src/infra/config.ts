@@ -21,6 +21,18 @@ export type Config = {
   http: HttpLimits;
   /** Registrations accepted from one address per window, where set; the users module has the defaults. */
   signUpLimit: { perAddress?: number; windowSeconds?: number };
+  /** EVENTSHOP_PROCESSORS=off: serve the API only and leave background processors to other instances. */
+  processors: boolean;
+  /** Tries of a failing event before it is parked. */
+  processorMaxAttempts: number;
+  /** First retry's wait in ms; each next one doubles. */
+  processorRetryMs: number;
+  /** /ready fails while a running processor trails the log by more than this. */
+  readyMaxLagSeconds: number;
+  /** Test-only: also run the recorder processor (infra/processors/recorder.ts), with this delay per batch. */
+  testRecorder: { delayMs: number } | undefined;
+  /** Scheduled work of the modules (reservation expiry); off with EVENTSHOP_PROCESSORS=off, like the processors. */
+  scheduledTasks: boolean;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -39,6 +51,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     perAddress: positiveCount('EVENTSHOP_SIGNUPS_PER_ADDRESS', env.EVENTSHOP_SIGNUPS_PER_ADDRESS),
     windowSeconds: optionalSeconds('EVENTSHOP_SIGNUP_WINDOW_SECONDS', env.EVENTSHOP_SIGNUP_WINDOW_SECONDS),
   },
+  processors: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
+  processorMaxAttempts: positiveInteger('EVENTSHOP_PROCESSOR_MAX_ATTEMPTS', env.EVENTSHOP_PROCESSOR_MAX_ATTEMPTS, 5),
+  processorRetryMs: positiveInteger('EVENTSHOP_PROCESSOR_RETRY_MS', env.EVENTSHOP_PROCESSOR_RETRY_MS, 200),
+  readyMaxLagSeconds: positiveSeconds('EVENTSHOP_READY_MAX_LAG_SECONDS', env.EVENTSHOP_READY_MAX_LAG_SECONDS, 30),
+  testRecorder: env.EVENTSHOP_TEST_RECORDER === '1' ? { delayMs: Number(env.EVENTSHOP_TEST_RECORDER_DELAY_MS ?? 0) || 0 } : undefined,
+  scheduledTasks: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
 });
 
 const optionalSeconds = (name: string, value: string | undefined): number | undefined =>
@@ -49,6 +67,19 @@ const positiveCount = (name: string, value: string | undefined): number | undefi
   const count = Number(value);
   if (!Number.isInteger(count) || count <= 0) throw new Error(`${name} must be a whole number above 0, got "${value}"`);
   return count;
+};
+
+const onOff = (name: string, value: string | undefined): boolean => {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
+};
+
+const positiveInteger = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`${name} must be a whole number above 0, got "${value}"`);
+  return number;
 };
 
 const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {

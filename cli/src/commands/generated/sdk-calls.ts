@@ -1,5 +1,5 @@
 import type { ApiResponse, ShopClient } from '@eventshop/sdk';
-import { groupOf, nameOf } from '@eventshop/sdk/contract';
+import { idSegments } from '@eventshop/sdk/contract';
 
 type UntypedInput = Record<string, unknown>;
 type PageIterator = (input: UntypedInput) => AsyncIterable<unknown>;
@@ -13,8 +13,10 @@ export const callOperation = (client: ShopClient, operationId: string, input: Un
 
 /** Every item of a paginated operation, through the SDK's own page iterator (`client.group.name.all`). */
 export const allItems = async (client: ShopClient, operationId: string, input: UntypedInput): Promise<unknown[]> => {
-  const group = (client as unknown as Record<string, Record<string, { all?: PageIterator }>>)[groupOf(operationId)];
-  const iterate = group?.[nameOf(operationId)]?.all;
+  // Every id segment nests in the SDK (`client.ops.events.list`), so walk them all.
+  let method: unknown = client;
+  for (const segment of idSegments(operationId)) method = (method as Record<string, unknown> | undefined)?.[segment];
+  const iterate = (method as { all?: PageIterator } | undefined)?.all;
   if (!iterate) throw new TypeError(`The SDK has no page iterator for ${operationId}`);
   const items: unknown[] = [];
   for await (const item of iterate(input)) items.push(item);

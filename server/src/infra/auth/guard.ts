@@ -15,12 +15,13 @@ export const authenticate = async (
   return authenticator(match[1]!, now);
 };
 
-/** Admins may do everything; otherwise the operation's role must be among the principal's. */
-export const authorize = (requirement: AuthRequirement, principal: Principal | undefined): void => {
+/** Admins may do everything; otherwise the operation's role (or one it also allows) must be among the principal's. */
+export const authorize = (requirement: AuthRequirement, principal: Principal | undefined, alsoAllowed: readonly Role[] = []): void => {
   if (requirement === 'public') return;
   if (!principal) throw new UnauthorizedError();
   if (requirement === 'customer' || principal.roles.includes('admin')) return;
-  if (!principal.roles.includes(requirement as Role)) {
-    throw new ForbiddenError(`This needs the ${requirement} role; you have ${principal.roles.join(', ') || 'no roles'}.`);
+  const allowed = [requirement as Role, ...alsoAllowed];
+  if (!allowed.some((role) => principal.roles.includes(role))) {
+    throw new ForbiddenError(`This needs the ${allowed.join(' or ')} role; you have ${principal.roles.join(', ') || 'no roles'}.`);
   }
 };

@@ -1,3 +1,4 @@
+import { PROCESSOR_TABLES } from '../processors/schema.js';
 import { LONG_STATEMENT_MS, withDeadline, type Pool } from './pool.js';
 
 /**
@@ -102,23 +103,61 @@ const statements: string[] = [
      key_hash text NOT NULL UNIQUE,
      key_prefix text NOT NULL
    )`,
+  // Snapshots of long streams (infra/snapshots.ts): a cache keyed by the decider's fingerprint.
+  `CREATE TABLE IF NOT EXISTS eventshop_snapshots (
+     stream_id text NOT NULL,
+     fingerprint text NOT NULL,
+     version bigint NOT NULL,
+     occurred_at timestamptz NOT NULL,
+     state jsonb NOT NULL,
+     PRIMARY KEY (stream_id, fingerprint, version)
+   )`,
+  ...PROCESSOR_TABLES,
+  // Catalog statistics per category (modules/products/category-stats.ts), kept by a processor after commit.
+  // Its own slim copy of each product (category, price, status): min and max cannot be kept
+  // incrementally without the rows they come from, and the read model never reads another's tables.
+  `CREATE TABLE IF NOT EXISTS catalog_stats_products (
+     id uuid PRIMARY KEY,
+     category_id text NOT NULL,
+     price_amount bigint NOT NULL,
+     price_currency text NOT NULL,
+     active boolean NOT NULL,
+     version integer NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS catalog_stats_products_by_category ON catalog_stats_products (category_id, price_currency) WHERE active`,
+  `CREATE TABLE IF NOT EXISTS catalog_category_stats (
+     category_id text NOT NULL,
+     currency text NOT NULL,
+     active_products integer NOT NULL,
+     min_price bigint NOT NULL,
+     avg_price bigint NOT NULL,
+     max_price bigint NOT NULL,
+     PRIMARY KEY (category_id, currency)
+   )`,
 ];
 
 const MIGRATION_LOCK = 4_201_337;
 
 /**
- * An index build on a large table, or waiting for another instance's migration, may outlast the
- * pool's statement limits, so this session lifts them; it is closed afterwards, not pooled.
+ * Runs statements one after another under the migration lock, so instances starting together
+ * never race. An index build on a large table, or waiting for another instance's migration, may
+ * outlast the pool's statement limits, so this session lifts them; it is closed afterwards, not pooled.
  */
-export const migrate = async (pool: Pool) => {
+const runLocked = async (pool: Pool, list: readonly string[]) => {
   const client = await pool.connect();
   const run = (text: string, values: unknown[] = []) => client.query(withDeadline(text, values, LONG_STATEMENT_MS));
   try {
     await run('SET statement_timeout = 0');
     await run('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    for (const statement of statements) await run(statement);
+    for (const statement of list) await run(statement);
   } finally {
     await run('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release(true);
   }
 };
+
+/** Our tables, then those the modules declare for their read models. */
+export const migrate = (pool: Pool, moduleStatements: readonly string[] = []) => runLocked(pool, [...statements, ...moduleStatements]);
+
+/** Our indexes on Emmett's own tables, once Emmett has created them (see infra/log/log-reader.ts). */
+export const migrateEventLog = (pool: Pool, indexes: readonly string[]) => runLocked(pool, indexes);

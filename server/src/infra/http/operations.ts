@@ -12,13 +12,19 @@ export type RequestContext = {
   /** Metadata to stamp on every event this request appends. */
   metadata: EventMetadata;
   ip: string;
+  /** Aborts when the client goes away: stream operations stop producing then. */
+  signal: AbortSignal;
   setStatus(status: number): void;
 };
 
+/**
+ * A query or command answers once. A stream operation checks its input, then resolves with the
+ * messages to send one after another until `context.signal` says the client left.
+ */
 export type Handler<Id extends OperationId> = (
   input: z.output<Operations[Id]['input']>,
   context: RequestContext,
-) => Promise<z.input<Operations[Id]['output']>>;
+) => Promise<Operations[Id]['kind'] extends 'stream' ? AsyncIterable<z.input<Operations[Id]['output']>> : z.input<Operations[Id]['output']>>;
 
 /** Every operation must have exactly one handler: a missing or misspelled one fails to compile. */
 export type HandlerTable = { [Id in OperationId]: Handler<Id> };

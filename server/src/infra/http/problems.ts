@@ -28,12 +28,6 @@ export class InvalidStateError extends HttpProblem {
   }
 }
 
-/** A creation lost to another creation of the same stream: the entity exists already. */
-export class StreamExistsError extends HttpProblem {
-  constructor(streamName: string) {
-    super(409, 'already_exists', 'It exists already', `${streamName} was created by another request first; read it instead of creating it again.`);
-  }
-}
 
 export class VersionMismatchError extends HttpProblem {
   constructor(expected: number, current: number) {
@@ -44,6 +38,13 @@ export class VersionMismatchError extends HttpProblem {
       `You sent version ${expected}, but it is at version ${current} now. Read it again and retry.`,
       { currentVersion: current },
     );
+  }
+}
+
+/** Writers kept moving the stream while the command retried; rare, and safe to retry later. */
+export class StreamBusyError extends HttpProblem {
+  constructor(streamName: string) {
+    super(409, 'stream_busy', 'Too many changes at once', `${streamName} kept changing while this command was decided; try again.`, {}, { 'x-should-retry': 'true' });
   }
 }
 

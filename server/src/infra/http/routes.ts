@@ -5,6 +5,7 @@ import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
 import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import { DEFAULT_EVENT_STREAM_OPTIONS, serveEventStream, withLastEventId, type EventStreamOptions } from './event-stream.js';
 import { parseInput } from './input.js';
 import type { HandlerTable, RequestContext } from './operations.js';
 import { HttpProblem, RequestValidationError } from './problems.js';
@@ -14,6 +15,7 @@ export type RouteDependencies = {
   authenticator: Authenticator;
   clock: Clock;
   idempotency: IdempotencyStore;
+  eventStream?: EventStreamOptions;
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
@@ -35,8 +37,9 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         // Public operations never read the Authorization header: a stale or garbage token must not
         // keep a client from signing in again, and health checks must not depend on the account tables.
         const principal = definition.auth === 'public' ? undefined : await authenticate(request.headers.authorization, deps.authenticator, now);
-        authorize(definition.auth, principal);
-        const input = parseInput(definition, request);
+        authorize(definition.auth, principal, definition.alsoAllowed);
+        const parsed = parseInput(definition, request);
+        const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
         // Only signed-in commands are idempotent (the key is kept per principal); elsewhere the header means nothing.
         const key = definition.kind === 'command' && principal !== undefined ? idempotencyKey(request) : undefined;
 
@@ -51,13 +54,24 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
             causationId: request.id,
             actorId: principal?.id ?? null,
             requestId: request.id,
+            occurredAt: now.toISOString(),
           },
+          // Answers of queries and commands are not cut short; a stream gets its own signal below.
+          signal: NEVER_ABORTED,
           setStatus(next) {
             status = next;
           },
         };
+        if (definition.kind === 'stream') {
+          // The handler checks its input and resolves with the messages before anything is sent,
+          // so bad input is an ordinary problem response, not an error inside a stream.
+          const stop = new AbortController();
+          const stream = handler as (input: unknown, context: RequestContext) => Promise<AsyncIterable<unknown>>;
+          const messages = await stream(input, { ...context, signal: stop.signal });
+          return serveEventStream(request, reply, definition, messages, stop, deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
+        }
         const run = async (): Promise<StoredResponse> => {
-          const result = definition.output.parse(await handler(input, context)) as Record<string, unknown>;
+          const result = definition.output.parse(await (handler(input, context) as Promise<unknown>)) as Record<string, unknown>;
           const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
           if (typeof result?.version === 'number') headers.etag = `"${result.version}"`;
           if (status === 201 && typeof result?.id === 'string') headers.location = `${request.url.split('?')[0]}/${result.id}`;
@@ -73,6 +87,8 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
     });
   }
 };
+
+const NEVER_ABORTED = new AbortController().signal;
 
 const runOnce = async (
   store: IdempotencyStore,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { newDataKey, reveal, sealedSubjects, type DataKey } from './personal-data.js';
+import { FORGOTTEN, newDataKey, reveal, sealedSubjects, type DataKey } from './personal-data.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,9 +41,15 @@ export const userKeyring = (db: Queryable) => ({
     await db.query('DELETE FROM user_keys WHERE user_id = $1', [subject]);
   },
 
-  /** Opens every sealed value in `value`, whoever's it is, with the keys that still exist. */
-  async reveal<T>(value: unknown): Promise<T> {
-    return reveal<T>(value, await this.findMany(sealedSubjects(value)));
+  /**
+   * Opens every sealed value in `value`, whoever's it is, with the keys that still exist; a value
+   * whose key is gone reads `forgotten`.
+   */
+  async reveal<T>(value: unknown, forgotten: string | null = FORGOTTEN): Promise<T> {
+    const subjects = sealedSubjects(value);
+    // Nothing sealed (most events): no key lookup at all.
+    if (subjects.size === 0) return value as T;
+    return reveal<T>(value, await this.findMany(subjects), forgotten);
   },
 });
 

@@ -47,8 +47,12 @@ export const seal = (plaintext: string, subject: string, key: DataKey): SealedVa
  * Opens a sealed value, or answers FORGOTTEN when its key no longer exists. A present key that
  * fails to open the value means tampering or a bug, and that must not pass silently.
  */
-export const unseal = (sealed: SealedValue, key: DataKey | undefined): string => {
-  if (key === undefined) return FORGOTTEN;
+export const unseal = <Forgotten = typeof FORGOTTEN>(
+  sealed: SealedValue,
+  key: DataKey | undefined,
+  forgotten: Forgotten = FORGOTTEN as Forgotten,
+): string | Forgotten => {
+  if (key === undefined) return forgotten;
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
   decipher.setAAD(Buffer.from(sealed.sub, 'utf8'));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
@@ -64,14 +68,15 @@ export const sealedSubjects = (value: unknown, found: Set<string> = new Set()): 
 };
 
 /**
- * A copy of `value` with every sealed value opened with the keys given (FORGOTTEN where a
- * subject has no key). Works on any event's data, whatever its shape.
+ * A copy of `value` with every sealed value opened with the keys given (`forgotten` where a
+ * subject has no key: FORGOTTEN for read models, null for readers of history). Works on any
+ * event's data, whatever its shape.
  */
-export const reveal = <T>(value: unknown, keys: ReadonlyMap<string, DataKey>): T => {
-  if (isSealed(value)) return unseal(value, keys.get(value.sub)) as T;
-  if (Array.isArray(value)) return value.map((item) => reveal(item, keys)) as T;
+export const reveal = <T>(value: unknown, keys: ReadonlyMap<string, DataKey>, forgotten: string | null = FORGOTTEN): T => {
+  if (isSealed(value)) return unseal(value, keys.get(value.sub), forgotten) as T;
+  if (Array.isArray(value)) return value.map((item) => reveal(item, keys, forgotten)) as T;
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, reveal(item, keys)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, reveal(item, keys, forgotten)])) as T;
   }
   return value as T;
 };

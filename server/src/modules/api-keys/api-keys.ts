@@ -1,15 +1,12 @@
-import type { Role } from '@eventshop/sdk/contract';
+import { apiKeyEvents, type DomainEventOf, type Role } from '@eventshop/sdk/contract';
 import { InvalidStateError, NotFoundError } from '../../infra/http/problems.js';
 
-// ---- Events: the audit trail of partner access. The key and its hash never enter the log. ----
+// ---- Events: the audit trail of partner access (schemas in the contract). The key and its hash never enter the log. ----
 
-export type ApiKeyCreated = {
-  type: 'ApiKeyCreated';
-  data: { keyId: string; name: string; role: Role; createdBy: string; createdAt: string };
-};
-export type ApiKeyRevoked = { type: 'ApiKeyRevoked'; data: { keyId: string; revokedBy: string; revokedAt: string } };
+export type ApiKeyCreated = DomainEventOf<typeof apiKeyEvents.ApiKeyCreated>;
+export type ApiKeyRevoked = DomainEventOf<typeof apiKeyEvents.ApiKeyRevoked>;
 export type ApiKeyEvent = ApiKeyCreated | ApiKeyRevoked;
-export const apiKeyEventTypes: ApiKeyEvent['type'][] = ['ApiKeyCreated', 'ApiKeyRevoked'];
+export const apiKeyEventTypes = Object.keys(apiKeyEvents) as ApiKeyEvent['type'][];
 
 // ---- Commands ----
 

@@ -39,7 +39,6 @@ export const apiKeyHandlers = ({ pool, eventStore, apiKeys }: ApiKeyModuleDepend
           streamName: apiKeyStreamName(keyId),
           command: { type: 'CreateApiKey', data: { keyId, name, role, actorId, now } },
           metadata,
-          mustNotExist: true,
         });
       } catch (error) {
         await pool.query('DELETE FROM api_key_secrets WHERE key_id = $1', [keyId]);

@@ -3,13 +3,15 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { handleCommand } from '../../infra/eventstore.js';
 import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
 import { NotFoundError } from '../../infra/http/problems.js';
+import type { SnapshotStore } from '../../infra/snapshots.js';
 import { productDecider, productStreamName } from './products.js';
+import type { CategoryStatsQueries } from './category-stats.js';
 import type { CatalogQueries } from './projections.js';
 
-export type ProductModuleDependencies = { eventStore: PostgresEventStore; catalog: CatalogQueries };
+export type ProductModuleDependencies = { eventStore: PostgresEventStore; snapshots: SnapshotStore; catalog: CatalogQueries; stats: CategoryStatsQueries };
 
-/** Contract operations → product commands and catalog queries. */
-export const productHandlers = ({ eventStore, catalog }: ProductModuleDependencies): Handlers<OperationIdsOf<'products'>> => {
+/** Contract operations → product commands and catalog queries (a product's stock is the inventory module's). */
+export const productHandlers = ({ eventStore, snapshots, catalog, stats }: ProductModuleDependencies): Handlers<Exclude<OperationIdsOf<'products'>, 'products.setStock'>> => {
   /** The read model is written in the command's transaction, so it already shows the command's effect. */
   const current = async (id: string) => {
     const product = await catalog.getById(id);
@@ -27,7 +29,7 @@ export const productHandlers = ({ eventStore, catalog }: ProductModuleDependenci
           data: { productId, sku: input.sku ?? null, name: input.name, description: input.description, price: input.price, categoryId: input.categoryId, now },
         },
         metadata,
-        mustNotExist: true,
+        snapshots,
       });
       return current(productId);
     },
@@ -39,6 +41,7 @@ export const productHandlers = ({ eventStore, catalog }: ProductModuleDependenci
         streamName: productStreamName(id),
         command: { type: 'ChangeProduct', data: { productId: id, ...changes, now } },
         metadata,
+        snapshots,
         expectedVersion,
       });
       return current(id);
@@ -49,6 +52,7 @@ export const productHandlers = ({ eventStore, catalog }: ProductModuleDependenci
         streamName: productStreamName(id),
         command: { type: 'DiscontinueProduct', data: { productId: id, now } },
         metadata,
+        snapshots,
         expectedVersion,
       });
       return current(id);
@@ -58,6 +62,8 @@ export const productHandlers = ({ eventStore, catalog }: ProductModuleDependenci
       catalog.search({ q, priceMin: price_min, priceMax: price_max, currency, limit, cursor }),
 
     'products.listByCategory': async ({ categoryId, limit, cursor }) => catalog.list({ categoryId, limit, cursor }),
+
+    'products.categoryStats': async () => ({ items: await stats.list() }),
 
     'products.list': async ({ price_min, price_max, currency, limit, cursor }) =>
       catalog.list({ priceMin: price_min, priceMax: price_max, currency, limit, cursor }),

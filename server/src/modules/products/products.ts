@@ -1,39 +1,16 @@
-import type { Money } from '@eventshop/sdk/contract';
+import { productEvents, type DomainEventOf, type Money } from '@eventshop/sdk/contract';
 import { InvalidStateError, NotFoundError } from '../../infra/http/problems.js';
+import { deciderFingerprint } from '../../infra/snapshots.js';
 
-// ---- Events: past-tense facts, the only thing that is stored ----
+// ---- Events: past-tense facts, the only thing that is stored. Their schemas are contract data. ----
 
-export type ProductCreated = {
-  type: 'ProductCreated';
-  data: {
-    productId: string;
-    sku: string | null;
-    name: string;
-    description: string;
-    price: Money;
-    categoryId: string;
-    createdAt: string;
-  };
-};
-export type ProductDetailsChanged = {
-  type: 'ProductDetailsChanged';
-  data: { productId: string; name?: string; description?: string; categoryId?: string; changedAt: string };
-};
-export type ProductPriceChanged = {
-  type: 'ProductPriceChanged';
-  data: { productId: string; price: Money; previousPrice: Money; changedAt: string };
-};
-export type ProductDiscontinued = {
-  type: 'ProductDiscontinued';
-  data: { productId: string; discontinuedAt: string };
-};
+export type ProductCreated = DomainEventOf<typeof productEvents.ProductCreated>;
+export type ProductDetailsChanged = DomainEventOf<typeof productEvents.ProductDetailsChanged>;
+export type ProductPriceChanged = DomainEventOf<typeof productEvents.ProductPriceChanged>;
+export type ProductDiscontinued = DomainEventOf<typeof productEvents.ProductDiscontinued>;
 export type ProductEvent = ProductCreated | ProductDetailsChanged | ProductPriceChanged | ProductDiscontinued;
-export const productEventTypes: ProductEvent['type'][] = [
-  'ProductCreated',
-  'ProductDetailsChanged',
-  'ProductPriceChanged',
-  'ProductDiscontinued',
-];
+
+export const productEventTypes = Object.keys(productEvents) as ProductEvent['type'][];
 
 // ---- Commands: imperatives, carrying the time they happen so deciding never reads a clock ----
 
@@ -146,6 +123,6 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent | 
   }
 };
 
-export const productDecider = { decide, evolve, initialState };
+export const productDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState) };
 
 export const productStreamName = (productId: string) => `product-${productId}`;

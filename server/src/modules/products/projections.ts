@@ -71,9 +71,13 @@ type ProductRow = {
   version: number;
   created_at: Date;
   updated_at: Date;
+  available: number | null;
 };
 
-const COLUMNS = `id, sku, name, description, price_amount, price_currency, category_id, status, version, created_at, updated_at`;
+// Availability comes from the inventory module's stock read model (query-side composition: the
+// catalog never writes it); null while the product's stock is not tracked.
+const COLUMNS = `id, sku, name, description, price_amount, price_currency, category_id, status, version, created_at, updated_at,
+  (SELECT s.available FROM inventory_stock s WHERE s.product_id = catalog_products.id) AS available`;
 
 const toView = (row: ProductRow): ProductView => ({
   id: row.id,
@@ -86,6 +90,7 @@ const toView = (row: ProductRow): ProductView => ({
   version: Number(row.version),
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
+  availability: row.available === null ? null : { available: Number(row.available), inStock: Number(row.available) > 0 },
 });
 
 // bench/search.ts pages through the catalog as the API does, with the API's page size.

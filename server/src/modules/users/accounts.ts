@@ -107,7 +107,6 @@ export const registerAccount = async (
       },
       // Registering is the new user acting on their own behalf.
       metadata: { ...account.metadata, actorId: account.metadata.actorId ?? userId },
-      mustNotExist: true,
     });
   } catch (error) {
     await credentials.remove(userId);
@@ -129,7 +128,7 @@ const resetAdminPassword = async (deps: { pool: Pool; eventStore: PostgresEventS
   if (current && (await verifyPassword(password, current.passwordHash))) return false;
   await credentials.setPasswordHash(userId, await hashPassword(password), now);
   try {
-    await userCommandRunner(deps)({ type: 'ChangePassword', data: { userId, now } }, { metadata: BOOTSTRAP_METADATA });
+    await userCommandRunner(deps)({ type: 'ChangePassword', data: { userId, now } }, { metadata: bootstrapMetadata(now) });
   } catch (error) {
     // A disabled account keeps its new password; its sessions are refused already.
     if (!(error instanceof HttpProblem && error.code === 'invalid_state')) throw error;
@@ -137,7 +136,7 @@ const resetAdminPassword = async (deps: { pool: Pool; eventStore: PostgresEventS
   return true;
 };
 
-const BOOTSTRAP_METADATA: EventMetadata = { correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap' };
+const bootstrapMetadata = (now: Date): EventMetadata => ({ correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap', occurredAt: now.toISOString() });
 
 const generatePassword = () => randomBytes(18).toString('base64url');
 
@@ -165,7 +164,7 @@ export const ensureAdmin = async (
       password,
       roles: ['admin'],
       now: options.now,
-      metadata: BOOTSTRAP_METADATA,
+      metadata: bootstrapMetadata(options.now),
     });
   } catch (error) {
     // Another instance created it first.

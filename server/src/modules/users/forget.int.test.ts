@@ -153,7 +153,7 @@ describe('a forgetting interrupted after it was recorded', () => {
     const user = await server.registerCustomer({ name: 'Interrupted Ivo' });
     const runUserCommand = userCommandRunner({ pool, eventStore: eventStore });
     await runUserCommand({ type: 'ForgetUser', data: { userId: user.id, now: server.clock.now() } }, {
-      metadata: { correlationId: 'crash-test', causationId: 'crash-test', actorId: user.id, requestId: 'crash-test' },
+      metadata: { correlationId: 'crash-test', causationId: 'crash-test', actorId: user.id, requestId: 'crash-test', occurredAt: server.clock.now().toISOString() },
     });
     expect((await server.app.inject({ url: '/api/users/profile', headers: user.headers })).statusCode).toBe(401);
     expect(await server.query('SELECT 1 FROM user_keys WHERE user_id = $1', [user.id])).toHaveLength(1);

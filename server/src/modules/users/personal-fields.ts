@@ -1,25 +1,15 @@
 import type { Event } from '@event-driven-io/emmett';
+import { personalFieldsOf, userEvents } from '@eventshop/sdk/contract';
 import { reveal, seal, type DataKey } from '../../infra/privacy/personal-data.js';
 import { userDecider, type User, type UserCommand, type UserEvent } from './users.js';
 
 /**
  * Which fields of each user event are personal data, sealed with the user's key before they reach
- * the log. Typed over the event union, so a new event type must say what in it is personal.
+ * the log: read from the contract, where each such field is declared with `personal(...)`.
  */
-const PERSONAL_FIELDS: { [E in UserEvent as E['type']]: readonly (keyof E['data'] & string)[] } = {
-  UserRegistered: ['email', 'name', 'phone'],
-  UserProfileChanged: ['email', 'name', 'phone'],
-  UserPasswordChanged: [],
-  UserRoleGranted: [],
-  UserRoleRevoked: [],
-  UserDisabled: [],
-  UserEnabled: [],
-  ShippingAddressAdded: ['recipientName', 'line1', 'line2', 'city', 'region', 'postalCode'],
-  ShippingAddressChanged: ['recipientName', 'line1', 'line2', 'city', 'region', 'postalCode'],
-  DefaultShippingAddressSet: [],
-  ShippingAddressRemoved: [],
-  UserForgotten: [],
-};
+const PERSONAL_FIELDS: Record<UserEvent['type'], readonly string[]> = Object.fromEntries(
+  Object.values(userEvents).map((definition) => [definition.type, personalFieldsOf(definition)]),
+) as unknown as Record<UserEvent["type"], readonly string[]>;
 
 /** A user event as the log holds it: the same type, its personal fields sealed. */
 export type StoredUserEvent = Event<UserEvent['type'], Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import type { Role } from '@eventshop/sdk/contract';
+import { userEvents, type DomainEventOf, type Role } from '@eventshop/sdk/contract';
 import { InvalidStateError, NotFoundError } from '../../infra/http/problems.js';
 
 /** An account keeps a bounded address book, so its stream (read on every command) stays small. */
@@ -14,37 +14,20 @@ export type AddressFields = {
   country: string;
 };
 
-// ---- Events: past-tense facts. Personal fields are sealed on their way into the log (personal-fields.ts). ----
+// ---- Events: past-tense facts (schemas in the contract). Personal fields are sealed on their way into the log (personal-fields.ts). ----
 
-export type UserRegistered = {
-  type: 'UserRegistered';
-  data: { userId: string; email: string; name: string; phone: string | null; roles: Role[]; registeredAt: string };
-};
-export type UserProfileChanged = {
-  type: 'UserProfileChanged';
-  data: { userId: string; email?: string; name?: string; phone?: string | null; changedAt: string };
-};
-/** The hash itself never enters the log; this records that every earlier token died. */
-export type UserPasswordChanged = { type: 'UserPasswordChanged'; data: { userId: string; changedAt: string } };
-export type UserRoleGranted = { type: 'UserRoleGranted'; data: { userId: string; role: Role; grantedBy: string; grantedAt: string } };
-export type UserRoleRevoked = { type: 'UserRoleRevoked'; data: { userId: string; role: Role; revokedBy: string; revokedAt: string } };
-export type UserDisabled = { type: 'UserDisabled'; data: { userId: string; disabledBy: string; disabledAt: string } };
-export type UserEnabled = { type: 'UserEnabled'; data: { userId: string; enabledBy: string; enabledAt: string } };
-export type ShippingAddressAdded = {
-  type: 'ShippingAddressAdded';
-  data: { userId: string; addressId: string; addedAt: string } & AddressFields;
-};
-export type ShippingAddressChanged = {
-  type: 'ShippingAddressChanged';
-  data: { userId: string; addressId: string; changedAt: string } & Partial<AddressFields>;
-};
-export type DefaultShippingAddressSet = {
-  type: 'DefaultShippingAddressSet';
-  data: { userId: string; addressId: string; previousAddressId: string | null; setAt: string };
-};
-export type ShippingAddressRemoved = { type: 'ShippingAddressRemoved'; data: { userId: string; addressId: string; removedAt: string } };
-/** Carries no personal data: what it means is that the key sealing all of it is gone. */
-export type UserForgotten = { type: 'UserForgotten'; data: { userId: string; forgottenAt: string } };
+export type UserRegistered = DomainEventOf<typeof userEvents.UserRegistered>;
+export type UserProfileChanged = DomainEventOf<typeof userEvents.UserProfileChanged>;
+export type UserPasswordChanged = DomainEventOf<typeof userEvents.UserPasswordChanged>;
+export type UserRoleGranted = DomainEventOf<typeof userEvents.UserRoleGranted>;
+export type UserRoleRevoked = DomainEventOf<typeof userEvents.UserRoleRevoked>;
+export type UserDisabled = DomainEventOf<typeof userEvents.UserDisabled>;
+export type UserEnabled = DomainEventOf<typeof userEvents.UserEnabled>;
+export type ShippingAddressAdded = DomainEventOf<typeof userEvents.ShippingAddressAdded>;
+export type ShippingAddressChanged = DomainEventOf<typeof userEvents.ShippingAddressChanged>;
+export type DefaultShippingAddressSet = DomainEventOf<typeof userEvents.DefaultShippingAddressSet>;
+export type ShippingAddressRemoved = DomainEventOf<typeof userEvents.ShippingAddressRemoved>;
+export type UserForgotten = DomainEventOf<typeof userEvents.UserForgotten>;
 
 export type UserEvent =
   | UserRegistered
@@ -60,20 +43,7 @@ export type UserEvent =
   | ShippingAddressRemoved
   | UserForgotten;
 
-export const userEventTypes: UserEvent['type'][] = [
-  'UserRegistered',
-  'UserProfileChanged',
-  'UserPasswordChanged',
-  'UserRoleGranted',
-  'UserRoleRevoked',
-  'UserDisabled',
-  'UserEnabled',
-  'ShippingAddressAdded',
-  'ShippingAddressChanged',
-  'DefaultShippingAddressSet',
-  'ShippingAddressRemoved',
-  'UserForgotten',
-];
+export const userEventTypes = Object.keys(userEvents) as UserEvent['type'][];
 
 // ---- Commands: imperatives carrying their time and, for admin ones, who acts ----
 

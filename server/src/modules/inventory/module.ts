@@ -1,0 +1,22 @@
+import { inventoryEvents } from '@eventshop/sdk/contract';
+import { declareModule } from '../module.js';
+import { expireDueReservations } from './expiry.js';
+import { inventoryHandlers } from './handlers.js';
+import { inventoryDecider } from './inventory.js';
+import { INVENTORY_TABLES, inventoryProjection, inventoryQueries } from './projections.js';
+
+export const inventoryModule = declareModule({
+  name: 'inventory',
+  streams: [{ prefix: 'inventory', ...inventoryDecider }],
+  events: inventoryEvents,
+  readModels: [{ name: 'inventory_stock', tables: ['inventory_stock', 'inventory_reservations'], schema: INVENTORY_TABLES, inline: inventoryProjection }],
+  handlers: ({ pool, eventStore, snapshots }) => inventoryHandlers({ pool, eventStore, snapshots, inventory: inventoryQueries(pool) }),
+  scheduledTasks: [
+    {
+      name: 'reservation-expiry',
+      lockKey: 4_201_501,
+      intervalMs: 1000,
+      tick: ({ pool, eventStore, snapshots, clock }) => expireDueReservations({ eventStore, snapshots, clock, inventory: inventoryQueries(pool) }),
+    },
+  ],
+});
