@@ -297,9 +297,9 @@ describe('paginated methods', () => {
     for await (const item of client.products.list.all({ price_max: 5000, currency: 'USD', limit: 2 })) ids.push(item.id);
     expect(ids).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(requests.map((request) => new URL(request.url).search)).toEqual([
-      '?price_max=5000&currency=USD&limit=2',
-      '?price_max=5000&currency=USD&limit=2&cursor=c1',
-      '?price_max=5000&currency=USD&limit=2&cursor=c2',
+      '?currency=USD&price_max=5000&limit=2',
+      '?currency=USD&price_max=5000&limit=2&cursor=c1',
+      '?currency=USD&price_max=5000&limit=2&cursor=c2',
     ]);
   });
 
