@@ -10,7 +10,9 @@ import { canPrompt } from '../../prompts/field-prompts.js';
 import type { InputField } from '../../schema/input-fields.js';
 import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor } from '../command-usage.js';
+import { followStream } from './follow-stream.js';
 import { gatherInput, type FieldOptions } from './gather-input.js';
+import { withInstants } from './instant-input.js';
 import { printResult } from './print-result.js';
 import { keepRenewedSession } from './renew-session.js';
 import { allItems, callOperation } from './sdk-calls.js';
@@ -33,12 +35,13 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
   // `--input -` has taken stdin, so there is no keyboard left to answer prompts.
   const promptColors = canPrompt(context.io, globals) && own.input !== '-' ? printer.noteColors : undefined;
 
-  const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
+  const input = withInstants(await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors }), fields, context, printer, hint);
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
   const { configPath, connection } = await loadSession(context, globals);
   const client = clientFor(connection, definition, context.now());
   const attempt = attemptOf(definition, { input, fields, hint, url: connection.url });
   try {
+    if (definition.kind === 'stream') return await followStream(definition, input, { client, connection, context, printer });
     const pagination = definition.pagination;
     if (own.all && pagination) {
       if (input[pagination.cursorField] !== undefined) throw new UsageError(`Use either --all or --${pagination.cursorField}, not both.`, hint);

@@ -1,20 +1,31 @@
 import type { ApiResponse, ShopClient } from '@eventshop/sdk';
-import { groupOf, nameOf } from '@eventshop/sdk/contract';
+import { groupOf, idSegments, nameOf } from '@eventshop/sdk/contract';
 
 type UntypedInput = Record<string, unknown>;
 type PageIterator = (input: UntypedInput) => AsyncIterable<unknown>;
 
 /**
  * Generated commands know an operation only by its id at run time, so the SDK's per-operation
- * types cannot follow them here. These two adapters are the only place that steps around them.
+ * types cannot follow them here. These adapters are the only place that steps around them.
  */
 export const callOperation = (client: ShopClient, operationId: string, input: UntypedInput): Promise<ApiResponse<unknown>> =>
   (client.callWithResponse as (id: string, input: UntypedInput) => Promise<ApiResponse<unknown>>)(operationId, input);
 
+/**
+ * The SDK's method for an operation. The SDK nests every segment of an id
+ * (`client.ops.streams.list` for `ops.streams.list`); a client that only knows `<group>.<name>`
+ * is read by the last two segments, as shopctl names its commands.
+ */
+export const sdkMethodOf = (client: ShopClient, operationId: string): Record<string, unknown> | undefined => {
+  const at = (path: readonly string[]) =>
+    path.reduce<unknown>((node, segment) => (typeof node === 'object' || typeof node === 'function') && node !== null ? (node as Record<string, unknown>)[segment] : undefined, client);
+  const method = at(idSegments(operationId)) ?? at([groupOf(operationId), nameOf(operationId)]);
+  return typeof method === 'function' ? (method as unknown as Record<string, unknown>) : undefined;
+};
+
 /** Every item of a paginated operation, through the SDK's own page iterator (`client.group.name.all`). */
 export const allItems = async (client: ShopClient, operationId: string, input: UntypedInput): Promise<unknown[]> => {
-  const group = (client as unknown as Record<string, Record<string, { all?: PageIterator }>>)[groupOf(operationId)];
-  const iterate = group?.[nameOf(operationId)]?.all;
+  const iterate = sdkMethodOf(client, operationId)?.all as PageIterator | undefined;
   if (!iterate) throw new TypeError(`The SDK has no page iterator for ${operationId}`);
   const items: unknown[] = [];
   for await (const item of iterate(input)) items.push(item);

@@ -1,0 +1,56 @@
+import type { ShopClient } from '@eventshop/sdk';
+import type { OperationDefinition } from '@eventshop/sdk/contract';
+import type { Connection } from '../../config/connection.js';
+import type { CliContext } from '../../context.js';
+import { messageLineViews } from '../../output/operation-views.js';
+import type { Printer } from '../../output/printer.js';
+import { kebabCase } from '../../schema/flag-names.js';
+import { streamMessages } from './stream-calls.js';
+
+/**
+ * Aborted on Ctrl-C (and on SIGTERM): the way a command that runs until stopped learns it should
+ * stop. Tests and embedders pass their own signal in the context instead.
+ */
+export const interruptSignal = (context: CliContext): { signal: AbortSignal; release: () => void } => {
+  if (context.interrupt) return { signal: context.interrupt, release: () => {} };
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+};
+
+/**
+ * Runs a `stream` operation until Ctrl-C: one line per message as it arrives (`--json`: one
+ * compact JSON object per line, written at once, so `| jq` sees each as it comes). Stopping is
+ * the normal end, exit 0, with one line on stderr saying where to resume.
+ */
+export const followStream = async (
+  definition: OperationDefinition,
+  input: Record<string, unknown>,
+  { client, connection, context, printer }: { client: ShopClient; connection: Connection; context: CliContext; printer: Printer },
+): Promise<void> => {
+  const { signal, release } = interruptSignal(context);
+  const lineOf = messageLineViews[definition.id as keyof typeof messageLineViews] ?? ((message: unknown) => JSON.stringify(message));
+  const idField = definition.resume?.idField;
+  let count = 0;
+  let lastId: unknown;
+  try {
+    for await (const message of streamMessages(client, connection, definition.id, input, signal)) {
+      context.io.stdout.write(`${printer.json ? JSON.stringify(message) : lineOf(message, printer.presentation)}\n`);
+      count++;
+      if (idField) lastId = (message as Record<string, unknown>)[idField];
+    }
+  } finally {
+    release();
+  }
+  if (!signal.aborted) return;
+  const resume = definition.resume && lastId !== undefined ? `; resume with --${kebabCase(definition.resume.inputField)} ${String(lastId)}` : '';
+  printer.note(printer.noteColors.dim(`Stopped (${count} received${resume}).`));
+};
