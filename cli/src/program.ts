@@ -7,6 +7,7 @@ import { configGetCommand } from './commands/config/get.js';
 import { configListCommand } from './commands/config/list.js';
 import { configSetCommand } from './commands/config/set.js';
 import { addOperationCommands } from './commands/generated/register-operations.js';
+import { replayCommand } from './commands/history/replay.js';
 import type { CliContext } from './context.js';
 import { explainError } from './errors/explain-error.js';
 import { ExitCode, exitCodeFor } from './errors/exit-codes.js';
@@ -47,6 +48,7 @@ export const buildProgram = (context: CliContext): Command => {
     replacedBy: { [LOGIN_OPERATION]: () => loginCommand(context) },
     shortcuts: ['system.health', 'system.ready'],
   });
+  program.addCommand(replayCommand(context));
 
   // Commander copies these settings only to subcommands it creates itself, not to added ones.
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];

@@ -6,3 +6,5 @@ export type { Transport, TransportRequest, TransportResponse } from './transport
 export { DEFAULT_MAX_RETRIES, shouldRetry, retryDelayMs } from './retry.js';
 export { operations } from './contract/index.js';
 export type { OperationId, Operations, ProductView, Money, Problem, Role } from './contract/index.js';
+// What readers of history get: `event.type === 'ProductPriceChanged'` narrows `event.data`.
+export type { LoggedEvent, LoggedEventOf, EventTypeName } from './contract/index.js';

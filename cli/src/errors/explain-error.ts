@@ -18,6 +18,7 @@ import { commandLineFor } from '../commands/generated/command-names.js';
 import { ConfigFileError } from '../config/config-file.js';
 import { groupNoun, singular } from '../output/labels.js';
 import type { InputField } from '../schema/input-fields.js';
+import { CommandFailure } from './command-failure.js';
 import { CancelledError, OperationFailedError, UsageError, type OperationAttempt } from './cli-errors.js';
 import { isPromptExit } from './exit-codes.js';
 
@@ -31,7 +32,7 @@ export type ExplainOptions = { verbose: boolean };
 export const explainError = (error: unknown, options: ExplainOptions): string => {
   if (error instanceof CancelledError || isPromptExit(error) || error instanceof CommanderError) return '';
   if (error instanceof UsageError) return [error.message, error.hint && formatUsageHint(error.hint)].filter(Boolean).join('\n');
-  if (error instanceof ConfigFileError) return error.message;
+  if (error instanceof ConfigFileError || error instanceof CommandFailure) return error.message;
   if (error instanceof OperationFailedError) return withDetails(explainApiError(error.failure, error.attempt), error.failure, options);
   if (error instanceof ShopApiError) return withDetails(explainApiError(error, undefined), error, options);
   const message = error instanceof Error ? error.message : String(error);

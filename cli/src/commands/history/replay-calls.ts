@@ -1,0 +1,72 @@
+import type { ShopClient } from '@eventshop/sdk';
+import { callOperation } from '../generated/sdk-calls.js';
+
+/** Which part of the log a replay goes through: the feed's own filter. */
+export type ReplayFilter = { after?: number; types?: string; streamType?: string; since?: string; until?: string };
+export type ReplayProgress = { done: number; total: number; position: number; eventsPerSecond: number; secondsLeft: number | undefined };
+export type ReplaySummary = { events: number; firstPosition: number | null; lastPosition: number | null; seconds: number; eventsPerSecond: number };
+export type EventCount = { count: number; firstPosition: number | null; lastPosition: number | null; firstAt: string | null; lastAt: string | null };
+type LoggedEventLike = { position: number };
+
+/** The handler threw: where, and what it threw. The SDK's replay rejects with the same shape. */
+export class ReplayError extends Error {
+  constructor(
+    readonly position: number,
+    readonly event: unknown,
+    override readonly cause: unknown,
+  ) {
+    super(`The replay handler failed at position ${position}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ReplayError';
+  }
+}
+
+/** How many events the filter matches, and the range they span (`ops.events.count`). */
+export const countEvents = async (client: ShopClient, filter: ReplayFilter): Promise<EventCount> =>
+  (await callOperation(client, 'ops.events.count', filter)).data as EventCount;
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Runs `handler` over every event the filter matches, oldest first, reporting progress as it goes.
+ *
+ * The SDK is gaining this as `client.ops.events.replay(filter, handler, { onProgress, signal })`,
+ * with the same progress, summary and ReplayError. Once it is in, this body becomes that one
+ * call; until then it pages the feed (`ops.events.list`) itself.
+ */
+export const replayEvents = async (
+  client: ShopClient,
+  filter: ReplayFilter,
+  handler: (event: LoggedEventLike) => unknown,
+  options: { onProgress?: (progress: ReplayProgress) => void; signal?: AbortSignal } = {},
+): Promise<ReplaySummary> => {
+  const started = performance.now();
+  const { count: total } = await countEvents(client, filter);
+  let done = 0;
+  let firstPosition: number | null = null;
+  let lastPosition: number | null = null;
+  const rate = () => done / Math.max((performance.now() - started) / 1000, 0.001);
+  let after = filter.after;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const page = (await callOperation(client, 'ops.events.list', { ...filter, after, limit: PAGE_SIZE })).data as { items: LoggedEventLike[]; nextAfter: number | null };
+    for (const event of page.items) {
+      try {
+        await handler(event);
+      } catch (error) {
+        throw new ReplayError(event.position, event, error);
+      }
+      done++;
+      firstPosition ??= event.position;
+      lastPosition = event.position;
+    }
+    if (lastPosition !== null) {
+      const eventsPerSecond = rate();
+      const left = Math.max(total - done, 0);
+      options.onProgress?.({ done, total: Math.max(total, done), position: lastPosition, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? left / eventsPerSecond : undefined });
+    }
+    if (page.nextAfter === null || page.items.length === 0) break;
+    after = page.nextAfter;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { events: done, firstPosition, lastPosition, seconds, eventsPerSecond: done / Math.max(seconds, 0.001) };
+};
