@@ -49,7 +49,7 @@ export type TestServer = RunningServer & {
 };
 
 /** The real server on its own fresh database, with a clock the test controls. */
-export const startTestServer = async (): Promise<TestServer> => {
+export const startTestServer = async (options: { eventStream?: NonNullable<Parameters<typeof createServer>[1]>['eventStream'] } = {}): Promise<TestServer> => {
   const clock = fixedClock('2026-11-24T12:00:00.000Z');
   const config = {
     ...loadConfig({}),
@@ -58,7 +58,7 @@ export const startTestServer = async (): Promise<TestServer> => {
     adminPassword: ADMIN_PASSWORD,
     jwtSecret: 'test-secret-test-secret-test-secret',
   };
-  const server = await createServer(config, { clock });
+  const server = await createServer(config, { clock, eventStream: options.eventStream });
   let token: string | undefined;
   const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
   let assertionPool: pg.Pool | undefined;

@@ -8,6 +8,7 @@ import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import type { Pool } from './infra/database/pool.js';
 import { requestLeftEvents } from './infra/eventstore.js';
+import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
 import type { HandlerTable } from './infra/http/operations.js';
@@ -35,6 +36,8 @@ export type AppDependencies = {
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds?: number;
+  /** Heartbeat and slow-client bounds of event streams (tests shorten them). */
+  eventStream?: Partial<EventStreamOptions>;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -114,7 +117,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency });
+  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency, eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream } });
   return app;
 };
 

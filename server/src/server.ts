@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from './app.js';
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { buildApp, type AppDependencies } from './app.js';
 import { createTokenService, loadSigningSecret } from './infra/auth/tokens.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import type { Config } from './infra/config.js';
@@ -15,6 +16,7 @@ import { completeInterruptedErasures } from './modules/users/erasure.js';
 
 export type RunningServer = {
   app: FastifyInstance;
+  eventStore: PostgresEventStore;
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
@@ -31,7 +33,7 @@ export { inlineProjections };
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void } = {},
+  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void; eventStream?: AppDependencies['eventStream'] } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
@@ -51,9 +53,10 @@ export const createServer = async (
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
-    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds });
+    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, eventStream: options.eventStream });
     return {
       app,
+      eventStore,
       databaseUrl,
       embedded: embedded !== undefined,
       admin,

@@ -27,7 +27,7 @@ export const eventType = <const Type extends string, Data extends z.ZodObject>(
  * deciders, `string | null` to readers of the log.
  */
 export const personal = <S extends z.ZodString>(schema: S) =>
-  schema.brand<'personal'>().meta({ personal: true, description: `${schema.description ?? 'Personal data'} (personal: null once the owner is forgotten)` });
+  schema.brand<'personal'>().meta({ personal: true });
 
 type PersonalBrand = z.core.$brand<'personal'>;
 
@@ -78,7 +78,10 @@ export const revealedDataSchema = (definition: EventDefinition): z.ZodObject => 
   const personalFields = new Set(personalFieldsOf(definition));
   if (personalFields.size === 0) return definition.data;
   const shape = Object.fromEntries(
-    Object.entries(definition.data.shape).map(([name, schema]) => [name, personalFields.has(name) ? (schema as z.ZodType).nullable() : schema]),
+    Object.entries(definition.data.shape).map(([name, schema]) => [
+      name,
+      personalFields.has(name) && !(schema as z.ZodType).safeParse(null).success ? (schema as z.ZodType).nullable() : schema,
+    ]),
   );
   return z.object(shape as z.ZodRawShape);
 };

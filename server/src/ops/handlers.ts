@@ -73,9 +73,9 @@ export const opsHandlers = (deps: {
     'ops.events.count': async ({ after, ...filter }) =>
       reader.count(await cursorAfter(after, async () => LOG_START), toLogFilter(filter)),
 
-    'ops.events.live': async function* ({ after, ...filter }, { signal }) {
+    'ops.events.live': async ({ after, ...filter }, { signal }) => {
       const logFilter = toLogFilter(filter);
-      yield* followLog(deps.db, await cursorAfter(after, () => reader.head()), logFilter, signal);
+      return followLog(deps.db, await cursorAfter(after, () => reader.head()), logFilter, signal);
     },
 
     'ops.events.types': async () => ({ items: catalogue }),

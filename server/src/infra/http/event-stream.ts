@@ -39,11 +39,12 @@ export const serveEventStream = async (
   request: FastifyRequest,
   reply: FastifyReply,
   definition: OperationDefinition,
-  messages: (signal: AbortSignal) => AsyncIterable<unknown>,
+  messages: AsyncIterable<unknown>,
+  /** Aborted here when the client leaves, which tells the producer to stop. */
+  stop: AbortController,
   options: EventStreamOptions,
 ) => {
   const idField = definition.resume?.idField;
-  const stop = new AbortController();
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(200, {
@@ -60,7 +61,7 @@ export const serveEventStream = async (
   const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), options.heartbeatMs);
   let lastId: unknown;
   try {
-    for await (const message of messages(stop.signal)) {
+    for await (const message of messages) {
       if (stop.signal.aborted) break;
       lastId = idField ? (message as Record<string, unknown>)[idField] : undefined;
       const written = raw.write(`${lastId !== undefined ? `id: ${String(lastId)}\n` : ''}data: ${JSON.stringify(message)}\n\n`);

@@ -71,6 +71,15 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
         });
       }
     }
+    if (definition.resume) {
+      parameters.push({
+        name: 'Last-Event-ID',
+        in: 'header',
+        required: false,
+        description: `Resume after this id (what an EventSource sends on reconnect); the same as \`${definition.resume.inputField}\``,
+        schema: { type: 'string' },
+      });
+    }
     if (definition.kind === 'command' && definition.auth !== 'public') {
       parameters.push({
         name: 'Idempotency-Key',
@@ -99,7 +108,14 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
                 },
               }
             : {}),
-          content: { 'application/json': { schema: jsonSchema(definition.output, 'output') } },
+          content:
+            definition.kind === 'stream'
+              ? {
+                  // Each SSE `data:` line is one message of this schema; its id is the resume field.
+                  // OpenAPI 3.1 has no item schema for event streams (3.2's itemSchema); an extension carries it.
+                  'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events; each data line is JSON of x-event-schema' }, 'x-event-schema': jsonSchema(definition.output, 'output') },
+                }
+              : { 'application/json': { schema: jsonSchema(definition.output, 'output') } },
         },
         ...errorResponses(definition),
       },

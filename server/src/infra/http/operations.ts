@@ -17,11 +17,14 @@ export type RequestContext = {
   setStatus(status: number): void;
 };
 
-/** A query or command answers once; a stream operation yields one message after another until the client leaves. */
+/**
+ * A query or command answers once. A stream operation checks its input, then resolves with the
+ * messages to send one after another until `context.signal` says the client left.
+ */
 export type Handler<Id extends OperationId> = (
   input: z.output<Operations[Id]['input']>,
   context: RequestContext,
-) => Operations[Id]['kind'] extends 'stream' ? AsyncIterable<z.input<Operations[Id]['output']>> : Promise<z.input<Operations[Id]['output']>>;
+) => Promise<Operations[Id]['kind'] extends 'stream' ? AsyncIterable<z.input<Operations[Id]['output']>> : z.input<Operations[Id]['output']>>;
 
 /** Every operation must have exactly one handler: a missing or misspelled one fails to compile. */
 export type HandlerTable = { [Id in OperationId]: Handler<Id> };

@@ -27,7 +27,7 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
  */
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
-    const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown> | AsyncIterable<unknown>;
+    const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
     app.route({
       method: definition.method,
       url: definition.path,
@@ -58,8 +58,12 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
           },
         };
         if (definition.kind === 'stream') {
-          const stream = handler as (input: unknown, context: RequestContext) => AsyncIterable<unknown>;
-          return serveEventStream(request, reply, definition, (signal) => stream(input, { ...context, signal }), deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
+          // The handler checks its input and resolves with the messages before anything is sent,
+          // so bad input is an ordinary problem response, not an error inside a stream.
+          const stop = new AbortController();
+          const stream = handler as (input: unknown, context: RequestContext) => Promise<AsyncIterable<unknown>>;
+          const messages = await stream(input, { ...context, signal: stop.signal });
+          return serveEventStream(request, reply, definition, messages, stop, deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
         }
         const run = async (): Promise<StoredResponse> => {
           const result = definition.output.parse(await (handler(input, context) as Promise<unknown>)) as Record<string, unknown>;
