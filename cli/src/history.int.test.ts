@@ -213,7 +213,7 @@ describe('shopctl replay', () => {
     await writeFile(script, "export default (event) => { if (event.type === 'ProductPriceChanged') throw new Error('no prices today'); };\n");
     const failed = await shopctl(['replay', '--script', script, '--stream-type', 'product']);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/throws\.mjs threw at position (\d+) \(ProductPriceChanged in product-\S+\): no prices today\nFix the script, then resume with --after \d+/);
+    expect(failed.stderr).toMatch(/throws\.mjs threw at position (\d+) \(ProductPriceChanged, event \S+\): no prices today\nFix the script, then resume with --after \d+/);
     expect(failed.stdout).toBe('');
   });
 });

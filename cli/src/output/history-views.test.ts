@@ -4,6 +4,8 @@ import { createColors } from './colors.js';
 import { renderEntityDiff, type EntityDiffView } from './diff-view.js';
 import { eventLine, type EventForLine } from './event-line.js';
 import type { Presentation } from './presentation.js';
+import { progressBar, progressLine } from './progress-bar.js';
+import { capturedStream } from '../testing/test-streams.js';
 import { renderEntityState, renderTree } from './state-view.js';
 
 const people = (color: boolean): Presentation => ({ colors: createColors(color), forPeople: true });
@@ -133,5 +135,26 @@ describe('one line per event', () => {
     const line = eventLine(created, people(false));
     expect(line).toContain('name="Espresso cup"');
     expect(line.endsWith('…')).toBe(true);
+  });
+});
+
+describe('the replay progress bar', () => {
+  it('shows the share done, the count, the rate and the time left', () => {
+    expect(progressLine({ done: 4200, total: 10_000, eventsPerSecond: 12_345.4, secondsLeft: 75.2 })).toBe(
+      '[##########--------------]   42%  4,200/10,000 events  12,345/s  1m16s left',
+    );
+    expect(progressLine({ done: 10, total: 10, eventsPerSecond: 5, secondsLeft: 0 })).toBe('[########################]  100%  10/10 events  5/s');
+  });
+
+  it('draws on a terminal and stays silent in a pipe', () => {
+    const terminal = capturedStream(true);
+    const pipe = capturedStream(false);
+    for (const stream of [terminal, pipe]) {
+      const bar = progressBar(stream);
+      bar.update({ done: 1, total: 2, eventsPerSecond: 1, secondsLeft: 1 });
+      bar.clear();
+    }
+    expect(terminal.text()).toContain('1/2 events');
+    expect(pipe.text()).toBe('');
   });
 });

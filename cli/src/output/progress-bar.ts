@@ -1,6 +1,6 @@
 import type { OutputStream } from '../context.js';
 
-export type Progress = { done: number; total: number; eventsPerSecond: number; secondsLeft: number | undefined };
+export type Progress = { done: number; total: number; eventsPerSecond: number; secondsLeft: number };
 
 const WIDTH = 24;
 const number = new Intl.NumberFormat('en');
@@ -19,7 +19,7 @@ export const progressLine = ({ done, total, eventsPerSecond, secondsLeft }: Prog
     `${String(Math.floor(share * 100)).padStart(3)}%`,
     `${number.format(done)}/${number.format(total)} events`,
     `${number.format(Math.round(eventsPerSecond))}/s`,
-    secondsLeft === undefined ? '' : `${duration(secondsLeft)} left`,
+    done < total ? `${duration(secondsLeft)} left` : '',
   ]
     .filter(Boolean)
     .join('  ');

@@ -1,28 +1,34 @@
 import type { ShopClient } from '@eventshop/sdk';
 import { callOperation } from '../generated/sdk-calls.js';
 
-/** Which part of the log a replay goes through: the feed's own filter. */
-export type ReplayFilter = { after?: number; types?: string; streamType?: string; since?: string; until?: string };
-export type ReplayProgress = { done: number; total: number; position: number; eventsPerSecond: number; secondsLeft: number | undefined };
+/** Which part of the log a replay goes through, as the SDK's `EventFilter` spells it. */
+export type ReplayFilter = { after?: number; types?: string[]; streamType?: string; since?: string; until?: string };
+export type ReplayProgress = { done: number; total: number; position: number | null; eventsPerSecond: number; secondsLeft: number };
 export type ReplaySummary = { events: number; firstPosition: number | null; lastPosition: number | null; seconds: number; eventsPerSecond: number };
 export type EventCount = { count: number; firstPosition: number | null; lastPosition: number | null; firstAt: string | null; lastAt: string | null };
-type LoggedEventLike = { position: number };
+type LoggedEventLike = { position: number; eventId: string; type: string };
 
-/** The handler threw: where, and what it threw. The SDK's replay rejects with the same shape. */
+/** The handler threw: where, and what it threw. The same shape as the SDK's ReplayError, which replaces it. */
 export class ReplayError extends Error {
-  constructor(
-    readonly position: number,
-    readonly event: unknown,
-    override readonly cause: unknown,
-  ) {
-    super(`The replay handler failed at position ${position}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  readonly position: number;
+  readonly eventId: string;
+  readonly eventType: string;
+
+  constructor(event: LoggedEventLike, cause: unknown) {
+    super(`The handler failed on event ${event.position} (${event.type}): ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'ReplayError';
+    this.position = event.position;
+    this.eventId = event.eventId;
+    this.eventType = event.type;
   }
 }
 
+/** The filter as the feed's operations take it: event types comma-separated. */
+const feedInput = ({ types, ...rest }: ReplayFilter): Record<string, unknown> => ({ ...rest, ...(types && types.length > 0 ? { types: types.join(',') } : {}) });
+
 /** How many events the filter matches, and the range they span (`ops.events.count`). */
 export const countEvents = async (client: ShopClient, filter: ReplayFilter): Promise<EventCount> =>
-  (await callOperation(client, 'ops.events.count', filter)).data as EventCount;
+  (await callOperation(client, 'ops.events.count', feedInput(filter))).data as EventCount;
 
 const PAGE_SIZE = 1000;
 
@@ -48,12 +54,12 @@ export const replayEvents = async (
   let after = filter.after;
   for (;;) {
     options.signal?.throwIfAborted();
-    const page = (await callOperation(client, 'ops.events.list', { ...filter, after, limit: PAGE_SIZE })).data as { items: LoggedEventLike[]; nextAfter: number | null };
+    const page = (await callOperation(client, 'ops.events.list', { ...feedInput(filter), after, limit: PAGE_SIZE })).data as { items: LoggedEventLike[]; nextAfter: number | null };
     for (const event of page.items) {
       try {
         await handler(event);
       } catch (error) {
-        throw new ReplayError(event.position, event, error);
+        throw new ReplayError(event, error);
       }
       done++;
       firstPosition ??= event.position;
@@ -62,7 +68,7 @@ export const replayEvents = async (
     if (lastPosition !== null) {
       const eventsPerSecond = rate();
       const left = Math.max(total - done, 0);
-      options.onProgress?.({ done, total: Math.max(total, done), position: lastPosition, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? left / eventsPerSecond : undefined });
+      options.onProgress?.({ done, total: Math.max(total, done), position: lastPosition, eventsPerSecond, secondsLeft: eventsPerSecond > 0 ? left / eventsPerSecond : 0 });
     }
     if (page.nextAfter === null || page.items.length === 0) break;
     after = page.nextAfter;

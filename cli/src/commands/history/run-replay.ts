@@ -32,7 +32,7 @@ const filterFrom = (options: ReplayOptions, context: CliContext, printer: Printe
   };
   const filter: ReplayFilter = {
     after: options.after,
-    types: options.type && options.type.length > 0 ? options.type.join(',') : undefined,
+    types: options.type && options.type.length > 0 ? options.type : undefined,
     streamType: options.streamType,
     since: instant('since', options.since),
     until: instant('until', options.until),
@@ -76,13 +76,12 @@ export const runReplay = async (command: Command, context: CliContext): Promise<
     const { signal, release } = interruptSignal(context);
     let summary;
     try {
-      summary = await replayEvents(client, filter, script.handle as (event: { position: number }) => unknown, { onProgress: (progress) => bar.update(progress), signal });
+      summary = await replayEvents(client, filter, script.handle, { onProgress: (progress) => bar.update(progress), signal });
     } catch (error) {
       if (error instanceof ReplayError) {
-        const event = error.event as { type?: string; streamId?: string };
         const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
         throw new CommandFailure(
-          `${options.script} threw at position ${error.position} (${event.type} in ${event.streamId}): ${reason}\nFix the script, then resume with --after ${error.position - 1}, or start again.`,
+          `${options.script} threw at position ${error.position} (${error.eventType}, event ${error.eventId}): ${reason}\nFix the script, then resume with --after ${error.position - 1}, or start again.`,
           { cause: error.cause },
         );
       }
