@@ -201,6 +201,15 @@ describe('shopctl replay', () => {
     });
   });
 
+  it('counts sign-ups per day with the other example script', { timeout: 60_000 }, async () => {
+    await server.registerCustomer();
+    await server.registerCustomer();
+    const counted = await run(['replay', '--script', path.join(REPO_ROOT, 'examples/signups-per-day.ts'), '--stream-type', 'user'], { tty: false });
+    expect(counted.code).toBe(0);
+    // The bootstrap admin and the two customers, all on the test clock's day (a later day would outlive the admin's token).
+    expect(counted.stdout).toBe('2026-11-24\t3\n');
+  });
+
   it('prints the count and the range with --dry-run, running nothing', async () => {
     const dry = await run(['replay', '--script', path.join(REPO_ROOT, 'examples/price-history.ts'), '--type', 'ProductPriceChanged', '--dry-run'], { tty: false });
     expect(dry.stderr).toBe('');
