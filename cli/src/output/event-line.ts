@@ -33,7 +33,7 @@ export const shortData = (event: EventForLine, presentation: Presentation): stri
   const pairs = Object.entries(event.data as Record<string, unknown>)
     .filter(([, value]) => value !== ownId && value !== undefined)
     .map(([key, value]) => {
-      const text = value === null ? 'null' : formatValue(value, key, presentation.colors).text;
+      const text = value === null ? 'null' : value === '' ? '""' : formatValue(value, key, presentation.colors).text;
       return `${key}=${typeof value === 'string' && /\s/.test(text) && !isMoney(value) ? JSON.stringify(text) : text}`;
     })
     .join(' ');
