@@ -1,18 +1,25 @@
+import * as sdk from '@eventshop/sdk';
 import { encodeRequest, errorFromResponse, NetworkError, ShopApiError, type ShopClient } from '@eventshop/sdk';
 import { operations, type OperationDefinition } from '@eventshop/sdk/contract';
 import type { Connection } from '../../config/connection.js';
+import { sdkMethodOf } from './sdk-calls.js';
+
+type StreamMethod = (input: Record<string, unknown>, options: { signal: AbortSignal }) => AsyncIterable<unknown>;
+
+/**
+ * The SDK serves stream operations itself (an AsyncIterable that reconnects by itself) from the
+ * version that exports its SSE parser. Before that, its method for a stream operation would make
+ * an ordinary JSON call, so shopctl reads the stream with its own reader below.
+ */
+export const SDK_HAS_STREAMS = 'parseSse' in sdk;
 
 /**
  * The messages of a `stream` operation until `signal` aborts, resuming after a dropped connection
- * from the last message seen. This is the one place shopctl consumes Server-Sent Events.
- *
- * The SDK is gaining stream methods that do exactly this (`client.ops.events.live(input, { signal })`
- * returning an AsyncIterable that reconnects by itself). Once they are in, this function becomes
- * `return (sdkMethodOf(client, operationId) as StreamMethod)(input, { signal })` and the reader
- * below goes away; until then it reads the stream itself, with the same contract rules.
+ * from the last message seen: the SDK's stream method where it has one, else the reader below
+ * (which goes away once every SDK shopctl is built with has stream methods).
  */
 export const streamMessages = (
-  _client: ShopClient,
+  client: ShopClient,
   connection: Connection,
   operationId: string,
   input: Record<string, unknown>,
@@ -20,6 +27,8 @@ export const streamMessages = (
 ): AsyncIterable<unknown> => {
   const definition = (operations as Record<string, OperationDefinition>)[operationId];
   if (!definition || definition.kind !== 'stream') throw new TypeError(`${operationId} is not a stream operation`);
+  const method = SDK_HAS_STREAMS ? (sdkMethodOf(client, operationId) as unknown as StreamMethod | undefined) : undefined;
+  if (method) return method(input, { signal });
   const credential = connection.credential?.value;
   return readEventStream(definition, input, { baseUrl: connection.url.replace(/\/+$/, ''), credential, signal });
 };

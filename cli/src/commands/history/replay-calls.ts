@@ -8,7 +8,7 @@ export type ReplaySummary = { events: number; firstPosition: number | null; last
 export type EventCount = { count: number; firstPosition: number | null; lastPosition: number | null; firstAt: string | null; lastAt: string | null };
 type LoggedEventLike = { position: number; eventId: string; type: string };
 
-/** The handler threw: where, and what it threw. The same shape as the SDK's ReplayError, which replaces it. */
+/** The handler threw: where, and what it threw. The same shape as the SDK's own ReplayError. */
 export class ReplayError extends Error {
   readonly position: number;
   readonly eventId: string;
@@ -23,6 +23,10 @@ export class ReplayError extends Error {
   }
 }
 
+/** The SDK's ReplayError or ours: both say where the handler failed and why. */
+export const isReplayError = (error: unknown): error is Pick<ReplayError, 'position' | 'eventId' | 'eventType' | 'cause'> =>
+  error instanceof Error && error.name === 'ReplayError' && typeof (error as Partial<ReplayError>).position === 'number';
+
 /** The filter as the feed's operations take it: event types comma-separated. */
 const feedInput = ({ types, ...rest }: ReplayFilter): Record<string, unknown> => ({ ...rest, ...(types && types.length > 0 ? { types: types.join(',') } : {}) });
 
@@ -32,19 +36,23 @@ export const countEvents = async (client: ShopClient, filter: ReplayFilter): Pro
 
 const PAGE_SIZE = 1000;
 
+type ReplayOptions = { onProgress?: (progress: ReplayProgress) => void; signal?: AbortSignal };
+type SdkReplay = (filter: ReplayFilter, handler: (event: LoggedEventLike) => unknown, options: ReplayOptions) => Promise<ReplaySummary>;
+
 /**
- * Runs `handler` over every event the filter matches, oldest first, reporting progress as it goes.
- *
- * The SDK is gaining this as `client.ops.events.replay(filter, handler, { onProgress, signal })`,
- * with the same progress, summary and ReplayError. Once it is in, this body becomes that one
- * call; until then it pages the feed (`ops.events.list`) itself.
+ * Runs `handler` over every event the filter matches, oldest first, reporting progress as it goes:
+ * through the SDK's `client.ops.events.replay` where it has one (same filter, progress, summary and
+ * ReplayError), else by paging the feed (`ops.events.list`) here, until every SDK shopctl is built
+ * with has it.
  */
 export const replayEvents = async (
   client: ShopClient,
   filter: ReplayFilter,
   handler: (event: LoggedEventLike) => unknown,
-  options: { onProgress?: (progress: ReplayProgress) => void; signal?: AbortSignal } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplaySummary> => {
+  const history = (client as unknown as { ops?: { events?: { replay?: SdkReplay } } }).ops?.events;
+  if (typeof history?.replay === 'function') return history.replay(filter, handler, options);
   const started = performance.now();
   const { count: total } = await countEvents(client, filter);
   let done = 0;

@@ -15,7 +15,7 @@ import { operations } from '@eventshop/sdk/contract';
 import { clientFor, loadSession } from '../../session.js';
 import { interruptSignal } from '../generated/follow-stream.js';
 import { loadReplayScript } from './load-script.js';
-import { countEvents, ReplayError, replayEvents, type EventCount, type ReplayFilter } from './replay-calls.js';
+import { countEvents, isReplayError, replayEvents, type EventCount, type ReplayFilter } from './replay-calls.js';
 
 type ReplayOptions = { script: string; since?: string; until?: string; type?: string[]; streamType?: string; after?: number; dryRun?: boolean };
 
@@ -78,7 +78,7 @@ export const runReplay = async (command: Command, context: CliContext): Promise<
     try {
       summary = await replayEvents(client, filter, script.handle, { onProgress: (progress) => bar.update(progress), signal });
     } catch (error) {
-      if (error instanceof ReplayError) {
+      if (isReplayError(error)) {
         const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
         throw new CommandFailure(
           `${options.script} threw at position ${error.position} (${error.eventType}, event ${error.eventId}): ${reason}\nFix the script, then resume with --after ${error.position - 1}, or start again.`,
