@@ -192,6 +192,28 @@ describe('creating a stream', () => {
   });
 });
 
+describe('commands racing on one stream', () => {
+  it('are decided in turn and recorded together: none lost, none refused, fewer appends than commands', async () => {
+    const { id } = await createProduct();
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => changePrice(id, 3000 + i)));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(40).fill(200));
+    const rows = await server.query<{ transactions: number; events: number }>(
+      `SELECT count(DISTINCT transaction_id)::int AS transactions, count(*)::int AS events FROM emt_messages WHERE stream_id = $1`,
+      [productStreamName(id)],
+    );
+    expect(rows[0]!.events).toBe(41);
+    expect(rows[0]!.transactions).toBeLessThan(41);
+  });
+
+  it('checks each command’s expected version at its own turn', async () => {
+    const { id } = await createProduct();
+    const put = (amount: number) =>
+      server.app.inject({ method: 'PUT', url: `/api/products/${id}`, headers: { ...admin, 'if-match': '"1"' }, payload: { price: { amount, currency: 'USD' } } });
+    const responses = await Promise.all([put(100), put(200), put(300)]);
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([200, 412, 412]);
+  });
+});
+
 describe('the live tail over Server-Sent Events', () => {
   /** Reads SSE frames from a real socket until `enough` says stop. */
   const tail = async (query: string, headers: Record<string, string>, enough: (frames: string[]) => boolean) => {
