@@ -19,7 +19,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 /** The whole command tree for one context: generated operation commands plus the hand-written ones. */
 export const buildProgram = (context: CliContext): Command => {
   const program = addGlobalOptions(new Command('shopctl'))
-    .description('Operate an eventshop server: its catalog, users and health, from the API contract.')
+    .description('Operate an eventshop server: its catalog, users, health and history, from the API contract.')
     .version(version, '-V, --version', 'Print the shopctl version')
     .addHelpText(
       'after',

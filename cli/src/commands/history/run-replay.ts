@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageHintFor } from '../command-usage.js';
 import type { CliContext } from '../../context.js';
 import { CommandFailure } from '../../errors/command-failure.js';
-import { UsageError } from '../../errors/cli-errors.js';
+import { CancelledError, UsageError } from '../../errors/cli-errors.js';
 import { globalOptionsOf } from '../../global-options.js';
 import { formatValue } from '../../output/format-value.js';
 import { renderKeyValue } from '../../output/key-value.js';
@@ -85,7 +85,10 @@ export const runReplay = async (command: Command, context: CliContext): Promise<
           { cause: error.cause },
         );
       }
-      if (signal.aborted) throw new CommandFailure('Replay stopped before the end; nothing was printed.');
+      if (signal.aborted) {
+        printer.note('Replay stopped before the end (Ctrl-C); done() was not called.');
+        throw new CancelledError();
+      }
       throw error;
     } finally {
       bar.clear();
