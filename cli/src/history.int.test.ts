@@ -220,7 +220,7 @@ describe('shopctl replay', () => {
   it('stops with the event’s position and the error, and exits 1, when the script throws', { timeout: 60_000 }, async () => {
     const script = path.join(directory, 'throws.mjs');
     await writeFile(script, "export default (event) => { if (event.type === 'ProductPriceChanged') throw new Error('no prices today'); };\n");
-    const failed = await shopctl(['replay', '--script', script, '--stream-type', 'product']);
+    const failed = await run(['replay', '--script', script, '--stream-type', 'product'], { tty: false });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/throws\.mjs threw at position (\d+) \(ProductPriceChanged, event \S+\): no prices today\nFix the script, then resume with --after \d+/);
     expect(failed.stdout).toBe('');
