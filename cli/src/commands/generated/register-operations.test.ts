@@ -70,6 +70,11 @@ describe('history commands from three-segment ids', () => {
     expect(find(program, 'ops')).toBeUndefined();
   });
 
+  it('say in --help that a stream command runs until Ctrl-C', () => {
+    expect(fullHelp(find(program, 'events', 'tail')!)).toContain('Runs until Ctrl-C, printing each message as it arrives (--json: one JSON object per line).');
+    expect(fullHelp(find(program, 'events', 'list')!)).not.toContain('Runs until Ctrl-C');
+  });
+
   it('say in --help that instant flags take relative spellings too', () => {
     const help = fullHelp(find(program, 'streams', 'state')!).replace(/\s+/g, ' ');
     expect(help).toContain('--at <string> The instant to show (ISO 8601) (also relative: 30m, 2h, 3d, yesterday, now)');
