@@ -31,6 +31,16 @@ const findTsImport = async (file: string): Promise<TsImport | undefined> => {
 };
 
 /**
+ * A TypeScript file outside an ESM package (no `"type": "module"` near it) is compiled to CommonJS,
+ * and importing it puts all of its exports under `default`: look for them there too.
+ */
+const scriptExports = (module: Record<string, unknown>): Record<string, unknown> => {
+  const inner = module.default;
+  if (typeof inner === 'object' && inner !== null && typeof (inner as Record<string, unknown>).default === 'function') return inner as Record<string, unknown>;
+  return module;
+};
+
+/**
  * Loads the user's replay script: JavaScript as it is, TypeScript through tsx. Its default export
  * gets each event; an optional `done` export answers the result.
  */
@@ -58,10 +68,11 @@ export const loadReplayScript = async (given: string, cwd: string): Promise<Repl
     if (error instanceof CommandFailure) throw error;
     throw new CommandFailure(`Could not load ${given}: ${(error as Error).message}`, { cause: error });
   }
-  const handle = module.default;
+  const exports = scriptExports(module);
+  const handle = exports.default;
   if (typeof handle !== 'function') {
     throw new CommandFailure(`${given} has no default export to give the events to. Export a function: export default (event: LoggedEvent) => { ... }`);
   }
-  const done = module.done;
+  const done = exports.done;
   return { handle: handle as ReplayScript['handle'], done: typeof done === 'function' ? (done as () => unknown) : undefined };
 };
