@@ -190,8 +190,8 @@ export const generateQueries = (seed: number, count: number): string[] => {
   return Array.from({ length: count }, () => random.pick(templates)());
 };
 
-/** A price window somewhere in the catalog's range, as a shopper's filter would be. */
-export const generatePriceRange = (random: Random): { price_min: number; price_max: number } => {
+/** A price window somewhere in the catalog's range, as a shopper's filter would be (the catalog is priced in USD). */
+export const generatePriceRange = (random: Random): { price_min: number; price_max: number; currency: string } => {
   const price_min = random.int(0, 150) * 100;
-  return { price_min, price_max: price_min + random.int(10, 200) * 100 };
+  return { price_min, price_max: price_min + random.int(10, 200) * 100, currency: 'USD' };
 };

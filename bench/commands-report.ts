@@ -9,7 +9,7 @@ const PATH_DESCRIPTIONS = {
     'ETag/Location) -> the products.create handler.',
   inProcess:
     'in-process: the products.create handler called directly: decide + append to a new stream (Emmett, ' +
-    'STREAM_DOES_NOT_EXIST) with the inline catalog projection in the same transaction, then read the ' +
+    'expected version 0) with the inline catalog projection in the same transaction, then read the ' +
     'catalog_products row the response is built from. Same database, same inline projections, same pool size (20).',
   httpWithoutIdempotencyKey:
     'HTTP, no idem-key (diagnostic): as HTTP+SDK, with the Idempotency-Key header removed, so the route skips idempotency_keys.',

@@ -13,7 +13,7 @@ const TARGET_CLIENTS = 1;
 /** Search strings generated per run (with repeats: 331 distinct for seed 1); requests cycle through them. */
 const DISTINCT_QUERIES = 500;
 
-type SearchInput = { q: string; price_min?: number; price_max?: number; cursor?: string; limit?: number };
+type SearchInput = { q: string; price_min?: number; price_max?: number; currency?: string; cursor?: string; limit?: number };
 
 export type SearchOptions = {
   databaseUrl: string;
@@ -101,7 +101,7 @@ export const benchSearch = async (options: SearchOptions): Promise<SearchResult>
     }
     // For the profile: the same text queries without HTTP or SDK, so the database's share shows.
     await timed('text', 'in-process', TARGET_CLIENTS, inputs.text, (input) =>
-      inProcess.catalog.search({ q: input.q, priceMin: input.price_min, priceMax: input.price_max, cursor: input.cursor, limit: input.limit }),
+      inProcess.catalog.search({ q: input.q, priceMin: input.price_min, priceMax: input.price_max, currency: input.currency, cursor: input.cursor, limit: input.limit }),
     );
 
     const explain = [await explainSearch(inProcess.pool, { q: TYPICAL_QUERY })];

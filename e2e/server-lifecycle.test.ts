@@ -22,14 +22,27 @@ describe('npm start on the embedded PostgreSQL', () => {
     }
   });
 
-  it('stops PostgreSQL on Ctrl-C and keeps the data for the next start', async () => {
+  it('refuses a second server on its data directory, naming the first, and on Ctrl-C stops PostgreSQL and keeps the data for the next start', async () => {
     const dataDir = await makeDataDir();
     dirs.push(dataDir);
 
     const first = await startServerProcess(env(dataDir));
     expect(first.output()).toContain('/docs');
     expect(first.output()).toContain('shopctl login');
+
+    const refusal = await startServerProcess(env(dataDir)).then(
+      async (second) => {
+        await second.stop('SIGKILL');
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    expect(refusal).toContain('exited (1)');
+    expect(refusal).toContain(`Another eventshop server (process ${first.child.pid}, listening on ${first.url})`);
+
+    // The refused start touched nothing the first one uses.
     const client = await signIn(first.url);
+    expect((await client.system.ready({})).status).toBe('ready');
     const product = await client.products.create({ name: 'Lifecycle kettle', price: { amount: 4200, currency: 'EUR' }, categoryId: 'kitchen' });
     await client.close();
     expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);

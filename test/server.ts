@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { expect } from 'vitest';
 import { createShopClient, type ShopClient, type Transport } from '@eventshop/sdk';
-import type { Role } from '@eventshop/sdk/contract';
+import { errorResponses, operations, type OperationDefinition, type Role } from '@eventshop/sdk/contract';
 import { fixedClock } from '../server/src/infra/clock.js';
 import { loadConfig } from '../server/src/infra/config.js';
 import { createServer, type RunningServer } from '../server/src/server.js';
@@ -44,6 +44,11 @@ export type TestServer = RunningServer & {
   userWithRoles(roles: Role[]): Promise<TestUser>;
   /** An admin-created API key with `role`; `key` is the secret, shown once. */
   createApiKey(role?: Role, name?: string): Promise<{ id: string; key: string; headers: Record<string, string> }>;
+  /**
+   * Statuses an operation answered in this test file that its contract does not list (see
+   * errorResponses), as `operation id: status`. `close()` fails the file when there are any.
+   */
+  undocumentedAnswers(): string[];
   /** Runs SQL against the test's database, for assertions on what is stored. */
   query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
 };
@@ -59,6 +64,7 @@ export const startTestServer = async (options: { eventStream?: NonNullable<Param
     jwtSecret: 'test-secret-test-secret-test-secret',
   };
   const server = await createServer(config, { clock, eventStream: options.eventStream });
+  const undocumented = recordUndocumentedAnswers(server.app);
   let token: string | undefined;
   const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
   let assertionPool: pg.Pool | undefined;
@@ -95,7 +101,14 @@ export const startTestServer = async (options: { eventStream?: NonNullable<Param
     async close() {
       await assertionPool?.end();
       await server.close();
+      if (undocumented.size > 0) {
+        throw new Error(
+          `Operations answered statuses their contract does not list: ${[...undocumented].join(', ')}. ` +
+            'Declare them in the operation’s `errors` (sdk/src/contract/) or in the rules of errorResponses.',
+        );
+      }
     },
+    undocumentedAnswers: () => [...undocumented],
     clock,
     adminToken,
     async expectRefusedWithNothingAppended(request, status, field) {
@@ -132,6 +145,24 @@ export const startTestServer = async (options: { eventStream?: NonNullable<Param
       return { id: created.id, key: created.key, headers: bearer(created.key) };
     },
   };
+};
+
+/**
+ * Watches every answer of the app: an operation answering a status its contract does not list is
+ * a gap in the OpenAPI document, so every test that drives the real app also checks the document.
+ */
+const recordUndocumentedAnswers = (app: FastifyInstance): Set<string> => {
+  const byRoute = new Map<string, { id: string; statuses: Set<number> }>();
+  for (const definition of Object.values(operations) as unknown as OperationDefinition[]) {
+    const statuses = new Set([definition.successStatus ?? 200, ...Object.keys(errorResponses(definition)).map(Number)]);
+    byRoute.set(`${definition.method} ${definition.path}`, { id: definition.id, statuses });
+  }
+  const undocumented = new Set<string>();
+  app.addHook('onResponse', async (request, reply) => {
+    const operation = byRoute.get(`${request.method} ${request.routeOptions.url}`);
+    if (operation && !operation.statuses.has(reply.statusCode)) undocumented.add(`${operation.id}: ${reply.statusCode}`);
+  });
+  return undocumented;
 };
 
 /** Routes SDK requests into Fastify's inject: the full HTTP stack without a socket. */

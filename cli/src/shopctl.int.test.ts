@@ -86,7 +86,7 @@ describe('shopctl products', () => {
     expect(JSON.parse(read.stdout)).toMatchObject({ id, name: 'Porcelain espresso cup', price: { amount: 1299, currency: 'USD' }, version: 1 });
 
     const pricier = await admin.products.create({ name: 'Copper kettle', price: { amount: 8900, currency: 'USD' }, categoryId: 'kitchen' });
-    const listed = await shopctl(['products', 'list', '--price-min', '1000', '--price-max', '1500']);
+    const listed = await shopctl(['products', 'list', '--price-min', '1000', '--price-max', '1500', '--currency', 'USD']);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain(`${id}\t`);
     expect(listed.stdout).not.toContain(pricier.id);

@@ -39,11 +39,11 @@ describe('the SDK against the real server', () => {
     const changed = await admin.products.update({ id: created.id, price: { amount: 1499, currency: 'USD' }, expectedVersion: 1 });
     expect(changed).toMatchObject({ id: created.id, name: 'Lungo cup', price: { amount: 1499, currency: 'USD' }, version: 2 });
 
-    const found = await anonymous.products.search({ q: 'lungo', price_min: 1400, price_max: 1500 });
+    const found = await anonymous.products.search({ q: 'lungo', price_min: 1400, price_max: 1500, currency: 'USD' });
     expect(found.items.map((hit) => hit.id)).toContain(created.id);
     expect(found.items.find((hit) => hit.id === created.id)!.rank).toBeGreaterThan(0);
 
-    const listed = await anonymous.products.list({ price_min: 1499, price_max: 1499 });
+    const listed = await anonymous.products.list({ price_min: 1499, price_max: 1499, currency: 'USD' });
     expect(listed.items.map((item) => item.id)).toContain(created.id);
     const inCategory = await anonymous.products.listByCategory({ categoryId });
     expect(inCategory).toEqual({ items: [changed], nextCursor: null });

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createShopClient, type ShopClientOptions } from './client.js';
-import { AbortedError, NetworkError, NotFoundError, ServerError, ValidationError } from './errors.js';
+import { AbortedError, NetworkError, NotFoundError, ServerError, ShopApiError, ValidationError } from './errors.js';
+import { UnexpectedResponseError } from './index.js';
 import {
   connectionReset,
   hangUntilAborted,
@@ -192,6 +193,21 @@ describe('createShopClient options', () => {
     expect(() => createShopClient({} as ShopClientOptions)).toThrow(TypeError);
   });
 
+  it.each(['localhost:3000', 'shop.example.com', '//shop.example.com', 'ftp://shop.example.com', 'htp://localhost:3000'])(
+    'refuses the baseUrl %j, which has no http:// or https://, when the client is created',
+    (baseUrl) => {
+      const { transport, requests } = scriptedTransport([]);
+      expect(() => createShopClient({ baseUrl, transport })).toThrow(
+        new TypeError(`createShopClient: baseUrl must start with http:// or https://, got ${JSON.stringify(baseUrl)}`),
+      );
+      expect(requests).toHaveLength(0);
+    },
+  );
+
+  it.each(['http://localhost:3000', 'https://shop.example.com/', 'HTTPS://Shop.Example.com'])('accepts the baseUrl %j', (baseUrl) => {
+    expect(() => createShopClient({ baseUrl, transport: scriptedTransport([]).transport })).not.toThrow();
+  });
+
   it('sends the token as a bearer credential, and a new one after setToken', async () => {
     const { client, requests } = clientWith([json(200, product), json(200, product)]);
     await client.products.get({ id: product.id });
@@ -239,9 +255,23 @@ describe('local validation', () => {
     const failure = client.products.create({ ...newProduct, price: { amount: 12.99, currency: 'usd' } });
     await expect(failure).rejects.toBeInstanceOf(ValidationError);
     const error = (await failure.catch((caught: unknown) => caught)) as ValidationError;
-    expect(error).toMatchObject({ status: 0, code: 'invalid_input' });
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed' });
     expect(error.fieldErrors.map((fieldError) => fieldError.field).sort()).toEqual(['price.amount', 'price.currency']);
     expect(error.message).toMatch(/^Invalid input for products\.create: /);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('speaks as the server does: code validation_failed, plain words, the text rule included', async () => {
+    const { client, requests } = clientWith([]);
+    const error = (await client.products
+      .create({ ...newProduct, name: ' ', description: 'ok\u0000', price: { amount: -1, currency: 'USD' } })
+      .catch((caught: unknown) => caught)) as ValidationError;
+    expect(error).toMatchObject({ status: 0, code: 'validation_failed', problem: { code: 'validation_failed', status: 400 } });
+    expect(error.fieldErrors).toEqual([
+      { field: 'name', message: 'must not be blank' },
+      { field: 'description', message: expect.stringMatching(/^must be text without control characters/) },
+      { field: 'price.amount', message: 'must be 0 or more' },
+    ]);
     expect(requests).toHaveLength(0);
   });
 
@@ -264,12 +294,12 @@ describe('paginated methods', () => {
     const page = (ids: string[], nextCursor: string | null) => json(200, { items: ids.map((id) => ({ ...product, id })), nextCursor });
     const { client, requests } = clientWith([page(['a', 'b'], 'c1'), page(['c', 'd'], 'c2'), page(['e'], null)]);
     const ids: string[] = [];
-    for await (const item of client.products.list.all({ price_max: 5000, limit: 2 })) ids.push(item.id);
+    for await (const item of client.products.list.all({ price_max: 5000, currency: 'USD', limit: 2 })) ids.push(item.id);
     expect(ids).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(requests.map((request) => new URL(request.url).search)).toEqual([
-      '?price_max=5000&limit=2',
-      '?price_max=5000&limit=2&cursor=c1',
-      '?price_max=5000&limit=2&cursor=c2',
+      '?price_max=5000&currency=USD&limit=2',
+      '?price_max=5000&currency=USD&limit=2&cursor=c1',
+      '?price_max=5000&currency=USD&limit=2&cursor=c2',
     ]);
   });
 
@@ -283,3 +313,53 @@ describe('paginated methods', () => {
   });
 });
 
+
+describe('answers that are not JSON', () => {
+  const htmlPage = (status: number): Step => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!doctype html><title>Welcome to nginx!</title>' });
+
+  it('refuses an HTML page where the contract promises JSON, instead of returning it as a product', async () => {
+    const { client, requests } = clientWith([htmlPage(200), json(200, product)]);
+    const error = await client.products.get({ id: product.id }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error).toBeInstanceOf(ShopApiError);
+    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200, code: 'unexpected_response', contentType: 'text/html; charset=utf-8' });
+    expect((error as Error).message).toBe(
+      `GET ${BASE_URL}/api/products/${product.id} answered HTTP 200 with text/html; charset=utf-8, where the eventshop API sends JSON: is ${BASE_URL} an eventshop server?`,
+    );
+    // A read is safe to repeat, yet asking again would get the same page.
+    expect(requests).toHaveLength(1);
+  });
+
+  it('refuses a page that is not JSON for a failure status too, rather than calling it a 404 of ours', async () => {
+    const { client, requests } = clientWith([htmlPage(404)]);
+    const error = await client.products.create(newProduct).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error).not.toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ status: 404, code: 'unexpected_response', contentType: 'text/html; charset=utf-8' });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('refuses a JSON answer cut short, and one with no Content-Type that is not JSON', async () => {
+    const { client } = clientWith([
+      { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":"3f1c' },
+      { status: 200, headers: {}, body: 'OK' },
+      { status: 201, headers: { 'content-type': 'application/json' }, body: '' },
+    ]);
+    await expect(client.products.get({ id: product.id })).rejects.toThrow(/HTTP 200 with application\/json but a body that is not valid JSON/);
+    const untyped = await client.products.get({ id: product.id }).catch((caught: unknown) => caught);
+    expect(untyped).toMatchObject({ code: 'unexpected_response', contentType: undefined, message: expect.stringContaining('no Content-Type') });
+    await expect(client.products.create(newProduct)).rejects.toBeInstanceOf(UnexpectedResponseError);
+  });
+
+  it('reads JSON from a custom transport that leaves the Content-Type out', async () => {
+    const { client } = clientWith([{ status: 200, headers: {}, body: JSON.stringify(product) }]);
+    await expect(client.products.get({ id: product.id })).resolves.toEqual(product);
+  });
+
+  it('still retries a proxy’s own page for a brief outage (503), then reads the server’s JSON', async () => {
+    const proxyPage: Step = { status: 503, headers: { 'content-type': 'text/html', 'retry-after': '0' }, body: '<h1>503 Service Unavailable</h1>' };
+    const { client, requests } = clientWith([proxyPage, json(200, product)]);
+    await expect(client.products.get({ id: product.id })).resolves.toEqual(product);
+    expect(requests).toHaveLength(2);
+  });
+});

@@ -6,13 +6,16 @@ import {
   groupOf,
   nameOf,
   operations,
+  validateInput,
+  VALIDATION_FAILED,
+  type FieldError,
   type OperationDefinition,
   type OperationId,
   type Operations,
 } from './contract/index.js';
-import { AbortedError, NetworkError, ShopApiError, ValidationError, errorFromResponse } from './errors.js';
-import { DEFAULT_MAX_RETRIES, retryDelayMs, shouldRetry } from './retry.js';
-import { undiciTransport, type Transport } from './transport.js';
+import { AbortedError, NetworkError, ShopApiError, UnexpectedResponseError, ValidationError, errorFromResponse } from './errors.js';
+import { DEFAULT_MAX_RETRIES, isTransientStatus, retryDelayMs, shouldRetry } from './retry.js';
+import { undiciTransport, type Transport, type TransportResponse } from './transport.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const SDK_VERSION = '0.1.0';
@@ -102,6 +105,10 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`createShopClient: unknown option "${key}"`);
   }
   if (!options.baseUrl) throw new TypeError('createShopClient: baseUrl is required');
+  // Without a scheme, `localhost:3000` would only fail at the first call, as a network error retried twice.
+  if (!/^https?:\/\//i.test(options.baseUrl)) {
+    throw new TypeError(`createShopClient: baseUrl must start with http:// or https://, got ${JSON.stringify(options.baseUrl)}`);
+  }
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const transport = options.transport ?? undiciTransport();
   let token = options.token;
@@ -114,9 +121,9 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     const definition = operations[id] as OperationDefinition | undefined;
     // Only reachable from untyped callers of `call`; say what went wrong instead of a property-of-undefined crash.
     if (!definition) throw new TypeError(`Unknown operation "${String(id)}"`);
-    const parsed = definition.input.safeParse(rawInput ?? {});
-    if (!parsed.success) throw localValidationError(id, parsed.error);
-    const request = encodeRequest(definition, parsed.data as Record<string, unknown>, baseUrl);
+    const validated = validateInput(definition, rawInput ?? {});
+    if (!validated.success) throw localValidationError(id, validated.errors);
+    const request = encodeRequest(definition, validated.data, baseUrl);
 
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -140,25 +147,35 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     for (let retriesSoFar = 0; ; retriesSoFar++) {
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;
-      let failure: ShopApiError;
-      let status: number | undefined;
-      let responseHeaders: Record<string, string> | undefined;
+      // What came back: an answer, or the NetworkError for none (reading the answer stays outside the
+      // try, so an UnexpectedResponseError is not mistaken for a network failure).
+      let answer: TransportResponse | NetworkError;
       try {
-        const response = await transport.request({ method: definition.method, url: request.url, headers, body: request.body, signal });
-        const body = parseBody(response.body);
-        if (response.status < 400) {
-          return { data: body as OutputOf<Id>, status: response.status, headers: response.headers, requestId: response.headers['x-request-id'] };
-        }
-        failure = errorFromResponse(response.status, body, response.headers);
-        status = response.status;
-        responseHeaders = response.headers;
+        answer = await transport.request({ method: definition.method, url: request.url, headers, body: request.body, signal });
       } catch (error) {
         if (requestOptions.signal?.aborted) {
           throw new AbortedError('The request was aborted', { status: 0, code: 'aborted', cause: error });
         }
-        failure = timeout.aborted
+        answer = timeout.aborted
           ? new NetworkError(`No answer from ${baseUrl} within ${timeoutMs} ms`, { status: 0, code: 'timeout', cause: error })
           : new NetworkError(`Could not reach ${baseUrl}: ${describeNetworkError(error)}`, { status: 0, code: 'network_error', cause: error });
+      }
+      let failure: ShopApiError;
+      let status: number | undefined;
+      let responseHeaders: Record<string, string> | undefined;
+      if (answer instanceof NetworkError) {
+        failure = answer;
+      } else {
+        const body = readJson(answer);
+        // A proxy in front of the server answers a brief outage with its own page: that is retried as
+        // usual. Any other answer that is not JSON did not come from an eventshop server.
+        if (body === NOT_JSON && !isTransientStatus(answer.status)) throw unexpectedResponse(definition.method, request.url, baseUrl, answer);
+        if (body !== NOT_JSON && answer.status < 400) {
+          return { data: body as OutputOf<Id>, status: answer.status, headers: answer.headers, requestId: answer.headers['x-request-id'] };
+        }
+        failure = errorFromResponse(answer.status, body === NOT_JSON ? undefined : body, answer.headers);
+        status = answer.status;
+        responseHeaders = answer.headers;
       }
       const retry = shouldRetry({
         retriesSoFar,
@@ -243,23 +260,41 @@ export const encodeRequest = (definition: OperationDefinition, input: Record<str
 const lowerCaseNames = (headers: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
 
-const localValidationError = (id: string, error: z.ZodError) => {
-  const errors = error.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', message: issue.message }));
+/** The problem the server would answer for the same input, found before sending (status 0: nothing was sent). */
+const localValidationError = (id: string, errors: FieldError[]) => {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return new ValidationError(`Invalid input for ${id}: ${detail}`, {
     status: 0,
-    code: 'invalid_input',
-    problem: { type: 'about:blank', title: 'Invalid input', status: 400, code: 'invalid_input', detail, errors },
+    code: VALIDATION_FAILED,
+    problem: { type: `urn:eventshop:problem:${VALIDATION_FAILED}`, title: 'The request is invalid', status: 400, code: VALIDATION_FAILED, detail, errors },
   });
 };
 
-const parseBody = (text: string): unknown => {
-  if (text === '') return undefined;
+const NOT_JSON = Symbol('not JSON');
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/** Every answer of the API is JSON (a problem+json for failures), with a body. */
+const readJson = (response: TransportResponse): unknown => {
+  const contentType = response.headers['content-type'];
+  // A custom transport may leave the header out; then the body decides.
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) return NOT_JSON;
   try {
-    return JSON.parse(text);
+    return JSON.parse(response.body);
   } catch {
-    return text;
+    return NOT_JSON;
   }
+};
+
+const unexpectedResponse = (method: string, url: string, baseUrl: string, response: TransportResponse) => {
+  const contentType = response.headers['content-type'];
+  const what =
+    contentType === undefined ? 'no Content-Type and a body that is not JSON'
+    : JSON_CONTENT_TYPE.test(contentType) ? `${contentType} but a body that is not valid JSON`
+    : contentType;
+  return new UnexpectedResponseError(
+    `${method} ${url} answered HTTP ${response.status} with ${what}, where the eventshop API sends JSON: is ${baseUrl} an eventshop server?`,
+    { status: response.status, code: 'unexpected_response', requestId: response.headers['x-request-id'], headers: response.headers, contentType },
+  );
 };
 
 const describeNetworkError = (error: unknown): string => {

@@ -65,6 +65,20 @@ export class ServerError extends ShopApiError {}
 export class NetworkError extends ShopApiError {}
 /** The caller's AbortSignal fired. */
 export class AbortedError extends ShopApiError {}
+/**
+ * The answer is not the JSON the eventshop API always sends: something else answered at `baseUrl`
+ * (a web page, another service), or the body was cut short. Repeating the request would get the
+ * same, so it is never retried. `code` is `unexpected_response`.
+ */
+export class UnexpectedResponseError extends ShopApiError {
+  /** The answer's Content-Type as sent; undefined when it had none. */
+  readonly contentType: string | undefined;
+
+  constructor(message: string, details: ErrorDetails & { contentType: string | undefined }) {
+    super(message, details);
+    this.contentType = details.contentType;
+  }
+}
 
 /** One place turns a problem response into the error subclass for its status. */
 export const errorFromResponse = (status: number, body: unknown, headers: Record<string, string>): ShopApiError => {

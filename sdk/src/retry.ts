@@ -28,11 +28,13 @@ export const shouldRetry = (attempt: Attempt): boolean => {
   const told = attempt.headers?.['x-should-retry'];
   if (told === 'true') return true;
   if (told === 'false') return false;
-  // Rate limited, or the server or a proxy in front of it is briefly unavailable.
-  if (attempt.status === 429 || attempt.status === 502 || attempt.status === 503 || attempt.status === 504) return true;
-  // Anything else (4xx answers, 500 bugs) will fail the same way again.
-  return false;
+  // Rate limited or briefly unavailable is worth asking again; anything else (4xx answers, 500 bugs)
+  // will fail the same way again.
+  return isTransientStatus(attempt.status);
 };
+
+/** Rate limited, or the server or a proxy in front of it is briefly unavailable: worth asking again. */
+export const isTransientStatus = (status: number): boolean => status === 429 || status === 502 || status === 503 || status === 504;
 
 /**
  * Exponential backoff with jitter: a random wait between half the ceiling and the ceiling, so clients

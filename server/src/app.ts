@@ -6,22 +6,26 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
-import type { Pool } from './infra/database/pool.js';
+import { withDeadline, type Pool } from './infra/database/pool.js';
 import { requestLeftEvents } from './infra/eventstore.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
+import { trackAllowedMethods } from './infra/http/allowed-methods.js';
+import { clientErrorHandler, refuseUnsupportedEncodings, routerProblem } from './infra/http/framework-errors.js';
 import { buildOpenApiDocument } from './infra/http/openapi.js';
+import { parseQueryString } from './infra/http/query-string.js';
 import type { HandlerTable } from './infra/http/operations.js';
 import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
+import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
 import type { ModuleContext } from './modules/module.js';
 import { catalogModule } from './modules/products/module.js';
-import { systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
+import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCheck } from './modules/system/handlers.js';
 import { usersModule } from './modules/users/module.js';
 import { accountQueries } from './modules/users/projections.js';
 import { opsHandlers } from './ops/handlers.js';
@@ -31,7 +35,7 @@ export type AppDependencies = {
   eventStore: PostgresEventStore;
   tokens: TokenService;
   clock: Clock;
-  logger?: boolean | { level: string };
+  logger?: boolean | LoggerOptions;
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes?: number;
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
@@ -49,20 +53,33 @@ const DOCS_LOGO =
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // Refusals from before routing are problems too (framework-errors.ts).
+    frameworkErrors: routerProblem,
+    clientErrorHandler,
+    routerOptions: { querystringParser: parseQueryString },
   });
+  const allowedMethods = trackAllowedMethods(app);
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${request.url.split('?')[0]} is not part of this API; see /docs.`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allow = allowedMethods(request.url);
+    if (allow.length > 0) {
+      const detail = `${path} answers ${allow.join(', ')}; ${request.method} is not one of them.`;
+      return sendProblem(reply, request, new HttpProblem(405, 'method_not_allowed', 'Method not allowed here', detail, {}, { allow: allow.join(', ') }));
+    }
+    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${path} is not part of this API; see /docs.`));
+  });
+  app.addHook('onRequest', refuseUnsupportedEncodings);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -72,7 +89,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     {
       name: 'database',
       check: async () => {
-        await deps.pool.query('SELECT 1');
+        await deps.pool.query(withDeadline('SELECT 1', [], READINESS_DEADLINE_MS));
         return { ok: true };
       },
     },
@@ -80,8 +97,9 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       name: 'read models',
       // Inline projections commit with their events, so they are never behind; this proves every declared table answers.
       check: async () => {
+        // One statement, so a poll holds one connection at most while the database is slow.
         const tables = shopModules.flatMap((module) => module.readModels.flatMap((readModel) => readModel.tables));
-        await deps.pool.query(tables.map((table) => `(SELECT 1 FROM ${table} LIMIT 1)`).join(' UNION ALL '));
+        await deps.pool.query(withDeadline(`SELECT ${tables.map((table) => `(SELECT 1 FROM ${table} LIMIT 1)`).join(', ')}`, [], READINESS_DEADLINE_MS));
         return { ok: true, detail: `inline: ${tables.length} tables updated in each append transaction` };
       },
     },

@@ -1,4 +1,5 @@
 import { loadConfig } from './infra/config.js';
+import { loggerOptions } from './infra/logging.js';
 import { createServer } from './server.js';
 
 /** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
@@ -6,9 +7,13 @@ const main = async () => {
   const config = loadConfig();
   const say = (line = '') => process.stdout.write(`${line}\n`);
   say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
-  const server = await createServer(config, { logger: { level: config.logLevel } });
+  const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout) });
+  // The banner says where it listens; Fastify's own "Server listening" line would come above it.
+  server.app.log.level = 'warn';
   const address = await server.app.listen({ host: config.host, port: config.port });
+  server.app.log.level = config.logLevel;
   const base = address.replace('127.0.0.1', 'localhost');
+  server.announce(base);
 
   say();
   say(`eventshop is listening on ${base}`);
@@ -20,13 +25,18 @@ const main = async () => {
     say(`    email     ${server.admin.email}`);
     say(`    password  ${server.admin.generatedPassword}`);
   }
+  if (server.admin.passwordReset) {
+    say();
+    say(`  The password of ${server.admin.email} was reset from EVENTSHOP_ADMIN_PASSWORD; its earlier sessions were ended.`);
+  }
   say();
   say('  Get an admin token:');
   say(`    npx shopctl login --url ${base} --email ${server.admin.email}`);
   say(`    curl -s ${base}/api/users/login -H 'content-type: application/json' -d '{"email":"${server.admin.email}","password":"..."}'`);
-  if (!server.admin.generatedPassword) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
+  if (!server.admin.generatedPassword && !server.admin.passwordReset) say('  (Forgot the password? Restart with EVENTSHOP_ADMIN_PASSWORD=<new one> to reset it.)');
   say();
   say('Press Ctrl-C to stop.');
+  server.app.log.info({ url: base }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -7,9 +7,10 @@ import { systemClock, type Clock } from './infra/clock.js';
 import type { Config } from './infra/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
 import { migrate, migrateEventLog } from './infra/database/migrations.js';
-import { createPool } from './infra/database/pool.js';
+import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
+import type { LoggerOptions } from './infra/logging.js';
 import { inlineProjections } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
@@ -20,6 +21,8 @@ export type RunningServer = {
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** Records where the server listens, so a second server started on the same data directory can name it. */
+  announce(url: string): void;
   close(): Promise<void>;
 };
 
@@ -33,13 +36,15 @@ export { inlineProjections };
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | { level: string }; log?: (line: string) => void; eventStream?: AppDependencies['eventStream'] } = {},
+  options: { clock?: Clock; logger?: boolean | LoggerOptions; log?: (line: string) => void; eventStream?: AppDependencies['eventStream'] } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
+  // Until the app's logger exists, start-up problems go to stderr.
+  let notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(`${config.dataDir}/postgres`, { log: options.log });
+    embedded = await startEmbeddedPostgres(`${config.dataDir}/postgres`, { log: options.log, notice: (line) => notice(line) });
     await ensureDatabase(embedded.adminUrl, DATABASE_NAME);
     databaseUrl = embedded.urlFor(DATABASE_NAME);
   }
@@ -54,12 +59,14 @@ export const createServer = async (
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
     const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, eventStream: options.eventStream });
+    notice = (line) => app.log.warn(line);
     return {
       app,
       eventStore,
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      announce: (url) => embedded?.announce(url),
       async close() {
         await app.close();
         await eventStore.close().catch(() => {});
@@ -74,7 +81,8 @@ export const createServer = async (
 };
 
 const ensureDatabase = async (adminUrl: string, name: string) => {
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs });
+  client.on('error', () => {}); // a failure mid-way rejects the statement, and start-up reports that
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

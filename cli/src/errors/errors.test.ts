@@ -47,7 +47,7 @@ describe('exit codes', () => {
   it('is 2 for usage errors, bad flags and input the contract refuses', () => {
     expect(exitCodeFor(new UsageError('Missing required flag(s): --name'))).toBe(ExitCode.usage);
     expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', "unknown option '--nme'"))).toBe(ExitCode.usage);
-    expect(exitCodeFor(during(failure(ValidationError, 0, 'invalid_input')))).toBe(ExitCode.usage);
+    expect(exitCodeFor(during(failure(ValidationError, 0, 'validation_failed')))).toBe(ExitCode.usage);
   });
 
   it('is 4 when not logged in or not allowed', () => {
@@ -103,7 +103,7 @@ describe('error messages', () => {
   });
 
   it('names validation problems by their flags', () => {
-    const error = failure(ValidationError, 0, 'invalid_input', {
+    const error = failure(ValidationError, 0, 'validation_failed', {
       errors: [
         { field: 'price.currency', message: 'Use a three-letter ISO 4217 code in capitals, such as USD' },
         { field: 'id', message: 'Invalid UUID' },

@@ -41,7 +41,7 @@ describe('flags generated from other products operations', () => {
   });
 
   it('spells snake_case and camelCase fields in kebab-case', () => {
-    expect(inputFieldsOf(operations['products.list']).map((field) => field.name)).toEqual(['price-min', 'price-max', 'limit', 'cursor']);
+    expect(inputFieldsOf(operations['products.list']).map((field) => field.name)).toEqual(['price-min', 'price-max', 'currency', 'limit', 'cursor']);
     const update = byName(inputFieldsOf(operations['products.update']));
     expect(update.get('expected-version')).toMatchObject({ path: ['expectedVersion'], kind: { type: 'integer' }, required: false });
   });

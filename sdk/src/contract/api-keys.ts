@@ -3,6 +3,7 @@ import { Role } from './auth.js';
 import { Cursor, Id, Limit, Timestamp, page } from './common.js';
 import { eventType } from './event.js';
 import { operation } from './operation.js';
+import { nonBlankText } from './text.js';
 
 export const ApiKeyView = z
   .object({
@@ -38,7 +39,7 @@ export const apiKeyOperations = {
       'The answer holds the key once; the server keeps only its hash and can never show it again. The key acts with the given role (default `service`).',
     input: z
       .object({
-        name: z.string().trim().min(1).max(100).describe('What the key is for').meta({ examples: ['Warehouse sync'] }),
+        name: nonBlankText(100).describe('What the key is for').meta({ examples: ['Warehouse sync'] }),
         role: Role.default('service').meta({ examples: ['service'] }),
       })
       .strict(),

@@ -27,6 +27,10 @@ export const authOperations = {
     auth: 'public',
     summary: 'Sign in',
     description: 'Exchanges an email and password for a bearer token. Unknown email and wrong password answer alike.',
+    errors: {
+      401: 'Email or password is wrong (`invalid_credentials`); an unknown email answers the same',
+      429: 'Too many failed sign-ins for this account, or too many attempts from your address; see Retry-After',
+    },
     input: z
       .object({
         email: Email,

@@ -7,6 +7,9 @@ import { userOperations } from './users.js';
 
 export * from './operation.js';
 export * from './common.js';
+export * from './text.js';
+export * from './validation.js';
+export * from './responses.js';
 export * from './products.js';
 export * from './auth.js';
 export * from './users.js';

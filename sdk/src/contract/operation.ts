@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withTextRules } from './text.js';
 
 /** What an operation does to the system: changes it, reads it, or streams from it (SSE). */
 export type OperationKind = 'command' | 'query' | 'stream';
@@ -10,6 +11,9 @@ export type OperationKind = 'command' | 'query' | 'stream';
 export type AuthRequirement = 'public' | 'customer' | 'admin' | 'operator' | 'service';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The error statuses an operation may declare for itself (`errors`); the rest follow from its kind (responses.ts). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 414 | 415 | 422 | 429 | 500 | 503;
 
 export type InputSchema = z.ZodObject<z.ZodRawShape>;
 
@@ -37,6 +41,11 @@ export type OperationDefinition<
   /** Every field the caller sends: path parameters, query or body fields, and `expectedVersion`. */
   readonly input: Input;
   readonly output: Output;
+  /**
+   * Refusals particular to this operation, by status, in words for the reference: those that do not
+   * follow from its kind (a login's 401, a sign-up's 409), or a more precise meaning for one that does.
+   */
+  readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
   /** HTTP status of a success; 201 answers also carry a `Location` header. */
   readonly successStatus?: 200 | 201 | 202;
   /** For list operations: which input field takes the cursor and which output field returns the next one. */
@@ -64,7 +73,8 @@ export type OperationDefinition<
 
 /**
  * Declares one operation of the API. The object is data: the server, the SDK and the CLI
- * each walk the table of these to build routes, methods and commands.
+ * each walk the table of these to build routes, methods and commands. Every string field of the
+ * input gets the contract's text rule here (see text.ts), so no field can forget it.
  */
 export const operation = <
   const Id extends string,
@@ -80,7 +90,7 @@ export const operation = <
       throw new Error(`Operation ${definition.id}: path parameter :${name} is not an input field`);
     }
   }
-  return definition;
+  return { ...definition, input: withTextRules(definition.input) };
 };
 
 /**

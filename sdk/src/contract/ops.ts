@@ -151,6 +151,7 @@ export const opsOperations = {
       .strict()
       .refine((input) => input.version === undefined || input.at === undefined, { message: 'Give version or at, not both', path: ['at'] }),
     output: EntityState,
+    errors: { 409: 'The version asked for is past the stream’s end (`currentVersion` says where it is)' },
   }),
   'ops.streams.diff': operation({
     id: 'ops.streams.diff',
@@ -168,6 +169,7 @@ export const opsOperations = {
       })
       .strict(),
     output: EntityDiff,
+    errors: { 409: 'A version asked for is past the stream’s end (`currentVersion` says where it is)' },
   }),
 } as const;
 

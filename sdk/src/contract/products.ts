@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
+import { Currency, Cursor, ExpectedVersion, Id, Limit, Money, Timestamp, page } from './common.js';
 import { eventType } from './event.js';
 import { operation } from './operation.js';
+import { multiline, nonBlankText } from './text.js';
 
-const Name = z.string().trim().min(1).max(200).describe('Product name').meta({ examples: ['Espresso cup'] });
-const Description = z
-  .string()
-  .max(5000)
-  .describe('Product description (searchable)')
-  .meta({ examples: ['Porcelain cup for a double shot, 80 ml'] });
+const Name = nonBlankText(200).describe('Product name').meta({ examples: ['Espresso cup'] });
+const Description = multiline(
+  z
+    .string()
+    .max(5000)
+    .describe('Product description (searchable); may span lines')
+    .meta({ examples: ['Porcelain cup for a double shot, 80 ml'] }),
+);
 const CategoryId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'Use lowercase letters, digits and dashes (e.g. kitchen-ware)')
@@ -39,6 +42,29 @@ export type ProductView = z.infer<typeof ProductView>;
 export const ProductSearchHit = ProductView.extend({
   rank: z.number().describe('Relevance; higher is better'),
 });
+
+/**
+ * Price filters compare amounts, which only means something within one currency: a filter names
+ * its currency, and only products priced in it come back. A range whose low end is above its high
+ * end is a mistake, not an empty page.
+ */
+const priceFilter = {
+  price_min: Money.shape.amount.optional().describe('Lowest price in minor units of `currency`; needs `currency`, must not be above price_max'),
+  price_max: Money.shape.amount.optional().describe('Highest price in minor units of `currency`; needs `currency`'),
+  currency: Currency.optional().describe('Only products priced in this currency (ISO 4217); required with price_min or price_max'),
+};
+
+const checkPriceFilter = (
+  input: { price_min?: number | undefined; price_max?: number | undefined; currency?: string | undefined },
+  context: z.RefinementCtx,
+) => {
+  if (input.price_min !== undefined && input.price_max !== undefined && input.price_min > input.price_max) {
+    context.addIssue({ code: 'custom', path: ['price_min'], message: `must not be above price_max (${input.price_max})` });
+  }
+  if ((input.price_min !== undefined || input.price_max !== undefined) && input.currency === undefined) {
+    context.addIssue({ code: 'custom', path: ['currency'], message: 'is required with price_min or price_max: prices in different currencies do not compare' });
+  }
+};
 
 const productColumns = ['id', 'sku', 'name', 'price', 'categoryId', 'status', 'version'] as const;
 
@@ -118,16 +144,21 @@ export const productOperations = {
     kind: 'query',
     auth: 'public',
     summary: 'Search products',
-    description: 'Full-text search over name and description, best match first. Active products only.',
+    description:
+      'Full-text search over name and description, best match first. Active products only. `rank` is rounded to the 6 significant digits the ranking computes.',
     input: z
       .object({
-        q: z.string().trim().min(1).max(200).describe('Search words').meta({ examples: ['espresso cup'] }),
-        price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
-        price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
+        q: nonBlankText(200)
+          .describe(
+            'Search words (web search syntax: "quoted phrase", or, -excluded). At least one word must be neither excluded nor a very common English word (the, and, can): such a query is refused with 400',
+          )
+          .meta({ examples: ['espresso cup'] }),
+        ...priceFilter,
         limit: Limit.optional(),
         cursor: Cursor.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine(checkPriceFilter),
     output: page(ProductSearchHit),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
     tableColumns: ['id', 'name', 'price', 'categoryId', 'rank'],
@@ -155,15 +186,15 @@ export const productOperations = {
     kind: 'query',
     auth: 'public',
     summary: 'List products',
-    description: 'Active products, filtered by price, in a stable order (name, then id), a page at a time.',
+    description: 'Active products, filtered by currency and price, in a stable order (name, then id), a page at a time.',
     input: z
       .object({
-        price_min: Money.shape.amount.optional().describe('Lowest price in minor units'),
-        price_max: Money.shape.amount.optional().describe('Highest price in minor units'),
+        ...priceFilter,
         limit: Limit.optional(),
         cursor: Cursor.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine(checkPriceFilter),
     output: page(ProductView),
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
     tableColumns: productColumns,

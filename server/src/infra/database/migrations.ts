@@ -1,4 +1,4 @@
-import type { Pool } from './pool.js';
+import { LONG_STATEMENT_MS, withDeadline, type Pool } from './pool.js';
 
 /**
  * The tables that are not event streams: secrets kept out of the immutable log, request
@@ -115,15 +115,21 @@ const statements: string[] = [
 
 const MIGRATION_LOCK = 4_201_337;
 
-/** Runs statements one after another under the migration lock, so instances starting together never race. */
+/**
+ * Runs statements one after another under the migration lock, so instances starting together
+ * never race. An index build on a large table, or waiting for another instance's migration, may
+ * outlast the pool's statement limits, so this session lifts them; it is closed afterwards, not pooled.
+ */
 const runLocked = async (pool: Pool, list: readonly string[]) => {
   const client = await pool.connect();
+  const run = (text: string, values: unknown[] = []) => client.query(withDeadline(text, values, LONG_STATEMENT_MS));
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    for (const statement of list) await client.query(statement);
+    await run('SET statement_timeout = 0');
+    await run('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    for (const statement of list) await run(statement);
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-    client.release();
+    await run('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release(true);
   }
 };
 

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { EXPECTED_VERSION_FIELD, fieldLocations, type OperationDefinition } from '@eventshop/sdk/contract';
+import { EXPECTED_VERSION_FIELD, fieldLocations, validateInput, type OperationDefinition } from '@eventshop/sdk/contract';
 import { RequestValidationError, type FieldError } from './problems.js';
+import { MalformedQueryValue } from './query-string.js';
 
 /**
  * Gathers one operation's input from where the contract says each field travels (path, query,
@@ -20,6 +21,14 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
   for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
     if (locations[name] !== 'query') {
       problems.push({ field: name, message: 'Unknown query parameter' });
+      continue;
+    }
+    if (Array.isArray(value)) {
+      problems.push({ field: name, message: 'Send this query parameter once' });
+      continue;
+    }
+    if (value instanceof MalformedQueryValue) {
+      problems.push({ field: name, message: 'is not valid %-encoded UTF-8 text' });
       continue;
     }
     raw[name] = coerceQueryValue(shape[name] as z.ZodType, value);
@@ -44,23 +53,34 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
     const ifMatch = request.headers['if-match'];
     if (ifMatch !== undefined) {
       const version = parseIfMatch(ifMatch);
-      if (version === undefined) problems.push({ field: 'If-Match', message: 'Send the ETag you read, such as "3"' });
-      else raw[EXPECTED_VERSION_FIELD] = version;
+      if (version === undefined) problems.push({ field: 'If-Match', message: 'Send the ETag you read, such as "3", or * for any version' });
+      else if (version !== ANY_VERSION) raw[EXPECTED_VERSION_FIELD] = version;
     }
   }
 
-  const parsed = definition.input.safeParse(raw);
-  if (!parsed.success) problems.push(...parsed.error.issues.map(toFieldError));
-  if (problems.length > 0) throw new RequestValidationError(dedupe(problems));
-  return parsed.data as Record<string, unknown>;
+  const validated = validateInput(definition, raw);
+  // A field already refused while reading (sent twice, undecodable) is not also reported as missing.
+  const reported = new Set(problems.map((problem) => problem.field));
+  if (!validated.success) problems.push(...validated.errors.filter((error) => !reported.has(error.field)));
+  if (problems.length > 0 || !validated.success) throw new RequestValidationError(dedupe(problems));
+  return validated.data;
 };
 
 const describe = (location: string) => (location === 'header' ? 'If-Match header' : location === 'path' ? 'URL path' : 'query string');
 
-/** `"7"`, `W/"7"` or a bare `7`; anything else is not a version we gave out. */
-const parseIfMatch = (header: string): number | undefined => {
-  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  return match ? Number(match[1]) : undefined;
+/**
+ * What If-Match may hold: one ETag we gave out (`"7"`, also `W/"7"` or a bare `7`), or `*`, which
+ * RFC 9110 defines as "any current version": the change goes ahead without a version check (an
+ * entity that does not exist still answers 404). Lists of tags are not accepted: an entity has
+ * one version. The OpenAPI document shows this same pattern.
+ */
+export const IF_MATCH_PATTERN = /^\s*(?:(\*)|(?:W\/)?"(\d{1,15})"|(\d{1,15}))\s*$/;
+const ANY_VERSION = '*';
+
+const parseIfMatch = (header: string): number | typeof ANY_VERSION | undefined => {
+  const match = IF_MATCH_PATTERN.exec(header);
+  if (!match) return undefined;
+  return match[1] ? ANY_VERSION : Number(match[2] ?? match[3]);
 };
 
 const baseType = (schema: z.ZodType): string => {
@@ -84,11 +104,6 @@ const coerceQueryValue = (schema: z.ZodType | undefined, value: unknown): unknow
       return value;
   }
 };
-
-const toFieldError = (issue: z.core.$ZodIssue): FieldError => ({
-  field: issue.path.length > 0 ? issue.path.join('.') : '(input)',
-  message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-});
 
 const dedupe = (errors: FieldError[]) => {
   const seen = new Set<string>();

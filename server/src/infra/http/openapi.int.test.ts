@@ -99,7 +99,7 @@ describe('a client generated from the document alone (openapi-typescript + opena
     expect(created.response.status).toBe(201);
     expect(created.response.headers.get('etag')).toBe('"1"');
 
-    const found = await untyped.GET('/api/products/search', { params: { query: { q: 'teapot', price_max: 5000 } } });
+    const found = await untyped.GET('/api/products/search', { params: { query: { q: 'teapot', price_max: 5000, currency: 'EUR' } } });
     expect(found.data.items.map((p: { id: string }) => p.id)).toContain(created.data.id);
 
     const read = await untyped.GET('/api/products/{id}', { params: { path: { id: created.data.id } } });

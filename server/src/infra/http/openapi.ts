@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import {
-  EXPECTED_VERSION_FIELD,
   Problem,
+  errorResponses,
   fieldLocations,
   groupOf,
   operations,
   type OperationDefinition,
 } from '@eventshop/sdk/contract';
+import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
+import { IF_MATCH_PATTERN } from './input.js';
 import { toOpenApiPath } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -21,24 +23,9 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-const errorResponses = (definition: OperationDefinition) => {
-  const responses: Record<string, unknown> = {
-    '400': problemResponse('Invalid input; `errors` lists each field'),
-    '429': problemResponse('Too many requests; see Retry-After'),
-    '500': problemResponse('Unexpected failure; nothing was changed'),
-  };
-  if (definition.auth !== 'public') {
-    responses['401'] = problemResponse('Missing, invalid or expired token');
-    responses['403'] = problemResponse('Signed in without the needed role');
-  }
-  if (fieldLocations(definition).id === 'path' || /:/.test(definition.path)) responses['404'] = problemResponse('Not found');
-  if (definition.kind === 'command' && definition.auth !== 'public') {
-    responses['409'] = problemResponse('Conflicts with the current state');
-    responses['422'] = problemResponse('Idempotency-Key reused for a different request');
-  }
-  if (EXPECTED_VERSION_FIELD in definition.input.shape) responses['412'] = problemResponse('If-Match is stale; `currentVersion` says where it is now');
-  return responses;
-};
+/** The contract's error statuses for the operation, each answered with the Problem schema. */
+const problemResponses = (definition: OperationDefinition) =>
+  Object.fromEntries(Object.entries(errorResponses(definition)).map(([status, description]) => [status, problemResponse(description!)]));
 
 /** The OpenAPI 3.1 document, derived from the contract alone. */
 export const buildOpenApiDocument = (options: { serverUrl?: string; version: string }) => {
@@ -58,8 +45,9 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
           name: 'If-Match',
           in: 'header',
           required: false,
-          description: 'The ETag you read; the change is refused with 412 if the entity has moved on',
-          schema: { type: 'string', examples: ['"1"'] },
+          description:
+            'The ETag you read (`"3"`; `W/"3"` and a bare `3` are taken too); the change is refused with 412 if the entity has moved on. `*` (RFC 9110: any current version) makes the change without a version check. One tag, not a list.',
+          schema: { type: 'string', pattern: IF_MATCH_PATTERN.source, examples: ['"1"', '*'] },
         });
       } else {
         parameters.push({
@@ -85,8 +73,9 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        description: 'Repeat a command safely: a retry with the same key returns the first answer and changes nothing',
-        schema: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+        description:
+          'Repeat a command safely: a retry with the same key returns the first answer and changes nothing. An empty or malformed key is refused with 400.',
+        schema: { type: 'string', minLength: 8, maxLength: 128, pattern: IDEMPOTENCY_KEY_PATTERN.source },
       });
     }
     const successStatus = String(definition.successStatus ?? 200);
@@ -117,7 +106,7 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
                 }
               : { 'application/json': { schema: jsonSchema(definition.output, 'output') } },
         },
-        ...errorResponses(definition),
+        ...problemResponses(definition),
       },
       ...(definition.auth === 'public' ? { security: [] } : { 'x-required-role': definition.auth }),
     };
@@ -137,7 +126,8 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
       description:
         'Event-sourced commerce backend. Every operation here is also `client.<group>.<name>` in `@eventshop/sdk` and `shopctl <group> <name>`. Errors are RFC 9457 problems.',
     },
-    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    // A relative URL: generated clients send requests to the server they read this document from.
+    servers: [{ url: options.serverUrl ?? '/', description: options.serverUrl ? 'eventshop API' : 'The server that serves this document' }],
     security: [{ bearerAuth: [] }],
     paths,
     components: {

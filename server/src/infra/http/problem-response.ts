@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { HttpProblem } from './problems.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -11,6 +12,19 @@ const frameworkProblems: Record<string, { code: string; title: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', title: 'The body is not valid JSON' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', title: 'Content-Length does not match the body' },
 };
+
+/** Seconds a client is told to wait while the database is away: about one restart of the embedded PostgreSQL. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+const databaseUnavailable = () =>
+  new HttpProblem(
+    503,
+    'database_unavailable',
+    'The database is unavailable',
+    `The request may not have completed. Retry it in ${DATABASE_RETRY_AFTER_SECONDS} s with the same Idempotency-Key (the SDK does).`,
+    {},
+    { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
 
 type ProblemResponse = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
 
@@ -30,6 +44,7 @@ export const toProblem = (error: unknown, requestId: string): ProblemResponse =>
       },
     };
   }
+  if (isDatabaseUnavailable(error)) return toProblem(databaseUnavailable(), requestId);
   const fastifyError = error as FastifyError;
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -44,6 +59,8 @@ export const toProblem = (error: unknown, requestId: string): ProblemResponse =>
 
 export const sendProblem = (reply: FastifyReply, request: FastifyRequest, error: unknown) => {
   const problem = toProblem(error, request.id);
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  // An outage fails every request the same way: one short line each, not a stack trace each.
+  if (problem.body.code === 'database_unavailable') request.log.warn({ cause: (error as Error).message }, 'database unavailable');
+  else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
 };

@@ -28,6 +28,7 @@ export class InvalidStateError extends HttpProblem {
   }
 }
 
+
 export class VersionMismatchError extends HttpProblem {
   constructor(expected: number, current: number) {
     super(

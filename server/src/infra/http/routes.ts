@@ -3,6 +3,7 @@ import { fillPath, operations, pathParameterNames, type OperationDefinition, typ
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticate, authorize } from '../auth/guard.js';
 import type { Clock } from '../clock.js';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type IdempotencyStore, type StoredResponse } from './idempotency.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, serveEventStream, withLastEventId, type EventStreamOptions } from './event-stream.js';
 import { parseInput } from './input.js';
@@ -33,10 +34,14 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
       url: definition.path,
       handler: async (request, reply) => {
         const now = deps.clock.now();
-        const principal = await authenticate(request.headers.authorization, deps.authenticator, now);
+        // Public operations never read the Authorization header: a stale or garbage token must not
+        // keep a client from signing in again, and health checks must not depend on the account tables.
+        const principal = definition.auth === 'public' ? undefined : await authenticate(request.headers.authorization, deps.authenticator, now);
         authorize(definition.auth, principal);
         const parsed = parseInput(definition, request);
         const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
+        // Only signed-in commands are idempotent (the key is kept per principal); elsewhere the header means nothing.
+        const key = definition.kind === 'command' && principal !== undefined ? idempotencyKey(request) : undefined;
 
         let status: number = definition.successStatus ?? 200;
         const context: RequestContext = {
@@ -73,9 +78,8 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
           return { status, headers, body: JSON.stringify(result) };
         };
 
-        const key = headerValue(request, 'idempotency-key');
         const response =
-          definition.kind === 'command' && key !== undefined && principal !== undefined
+          key !== undefined && principal !== undefined
             ? await runOnce(deps.idempotency, { principal: principal.id, key, operationId: id, requestId: request.id }, input, run)
             : await run();
         return send(reply, response);
@@ -93,9 +97,6 @@ const runOnce = async (
   run: () => Promise<StoredResponse>,
 ): Promise<StoredResponse> => {
   const { principal, key, operationId } = request;
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new RequestValidationError([{ field: 'Idempotency-Key', message: 'Use 8-128 letters, digits, dots, dashes, colons or underscores (a UUID is ideal)' }]);
-  }
   const start = await store.begin({ ...request, fingerprint: requestFingerprint(operationId, input) });
   if (start.kind === 'replay') return { ...start.response, headers: { ...start.response.headers, 'idempotent-replayed': 'true' } };
   try {
@@ -103,9 +104,22 @@ const runOnce = async (
     await store.complete(principal, key, response);
     return response;
   } catch (error) {
-    await store.abandon(principal, key).catch(() => {});
+    // When the database went away mid-request the append may have committed with its answer lost;
+    // the claim stays, so a retry finds out from the events instead of doing it again.
+    if (!isDatabaseUnavailable(error)) await store.abandon(principal, key).catch(() => {});
     throw error;
   }
+};
+
+/** A command's Idempotency-Key, checked whenever one is sent: an empty or malformed key is refused, never ignored. */
+const idempotencyKey = (request: FastifyRequest): string | undefined => {
+  const sent = request.headers['idempotency-key'];
+  if (sent === undefined) return undefined;
+  const key = headerValue(request, 'idempotency-key');
+  if (key === undefined || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new RequestValidationError([{ field: 'Idempotency-Key', message: 'Use 8-128 letters, digits, dots, dashes, colons or underscores (a UUID is ideal)' }]);
+  }
+  return key;
 };
 
 const send = (reply: FastifyReply, response: StoredResponse) =>

@@ -64,7 +64,7 @@ describe('an API key as a credential', () => {
   });
 
   it('refuses a key that was never issued: 401', async () => {
-    const response = await server.app.inject({ url: '/api/products', headers: { authorization: 'Bearer esk_NotAKeyThatWasEverIssuedByThisServer000000' } });
+    const response = await server.app.inject({ url: '/api/api-keys', headers: { authorization: 'Bearer esk_NotAKeyThatWasEverIssuedByThisServer000000' } });
     expect(response.statusCode).toBe(401);
     expect(response.json().code).toBe('invalid_api_key');
   });

@@ -57,12 +57,12 @@ export const productHandlers = ({ eventStore, snapshots, catalog }: ProductModul
       return current(id);
     },
 
-    'products.search': async ({ q, price_min, price_max, limit, cursor }) =>
-      catalog.search({ q, priceMin: price_min, priceMax: price_max, limit, cursor }),
+    'products.search': async ({ q, price_min, price_max, currency, limit, cursor }) =>
+      catalog.search({ q, priceMin: price_min, priceMax: price_max, currency, limit, cursor }),
 
     'products.listByCategory': async ({ categoryId, limit, cursor }) => catalog.list({ categoryId, limit, cursor }),
 
-    'products.list': async ({ price_min, price_max, limit, cursor }) =>
-      catalog.list({ priceMin: price_min, priceMax: price_max, limit, cursor }),
+    'products.list': async ({ price_min, price_max, currency, limit, cursor }) =>
+      catalog.list({ priceMin: price_min, priceMax: price_max, currency, limit, cursor }),
   };
 };

@@ -317,10 +317,10 @@ describe('listing, search and categories', () => {
   });
 
   it('search filters by price and pages with a cursor', async () => {
-    const first = (await server.app.inject({ url: '/api/products/search?q=knife&price_max=9000&limit=1' })).json();
+    const first = (await server.app.inject({ url: '/api/products/search?q=knife&price_max=9000&currency=USD&limit=1' })).json();
     expect(first.items).toHaveLength(1);
     expect(first.nextCursor).toEqual(expect.any(String));
-    const second = (await server.app.inject({ url: `/api/products/search?q=knife&price_max=9000&limit=1&cursor=${first.nextCursor}` })).json();
+    const second = (await server.app.inject({ url: `/api/products/search?q=knife&price_max=9000&currency=USD&limit=1&cursor=${first.nextCursor}` })).json();
     const names = [...first.items, ...second.items].map((p: { name: string }) => p.name).sort();
     expect(names).toEqual(['Bread knife', 'Paring knife']);
     expect(second.nextCursor).toBeNull();
@@ -346,7 +346,7 @@ describe('listing, search and categories', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const url: string = `/api/products?price_min=2500&price_max=4500&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const url: string = `/api/products?price_min=2500&price_max=4500&currency=USD&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
       const page = (await server.app.inject({ url })).json();
       seen.push(...page.items.map((p: { name: string }) => p.name));
       cursor = page.nextCursor;
@@ -374,5 +374,40 @@ describe('listing, search and categories', () => {
     const response = await server.app.inject({ url: '/api/nothing-here' });
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('price filters and ranks', () => {
+  const priced = (name: string, amount: number, currency: string) =>
+    create({ name, description: 'price filter fixture', price: { amount, currency }, categoryId: 'pricing' });
+
+  it('compares prices within the currency the filter names, never across currencies', async () => {
+    const dollars = (await priced('Pricing kettle', 2200, 'USD')).json().id;
+    const euros = (await priced('Pricing teapot', 2200, 'EUR')).json().id;
+    const inUsd = (await server.app.inject({ url: '/api/products?price_min=2000&price_max=2500&currency=USD&limit=100' })).json();
+    const ids = inUsd.items.map((p: { id: string }) => p.id);
+    expect(ids).toContain(dollars);
+    expect(ids).not.toContain(euros);
+    const searched = (await server.app.inject({ url: '/api/products/search?q=pricing&currency=EUR' })).json();
+    expect(searched.items.map((p: { id: string }) => p.id)).toEqual([euros]);
+  });
+
+  it.each([
+    ['/api/products?price_min=2000', 'currency'],
+    ['/api/products/search?q=pricing&price_max=2500', 'currency'],
+    ['/api/products?price_min=2500&price_max=2000&currency=USD', 'price_min'],
+    ['/api/products/search?q=pricing&price_min=3&price_max=2&currency=USD', 'price_min'],
+  ])('refuses %s with 400 naming %s', async (url, field) => {
+    const response = await server.app.inject({ url });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual([field]);
+  });
+
+  it('rounds ranks to the digits the ranking has', async () => {
+    // A description match weighs 0.4, which a float4 holds as 0.4000000059604645.
+    await priced('Rounding walnut bowl', 100, 'USD');
+    const hits = (await server.app.inject({ url: '/api/products/search?q=fixture' })).json().items as { rank: number }[];
+    expect(hits.length).toBeGreaterThan(0);
+    for (const { rank } of hits) expect(Number(rank.toPrecision(6))).toBe(rank);
   });
 });

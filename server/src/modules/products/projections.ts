@@ -98,7 +98,7 @@ export const catalogQueries = (pool: Pool) => ({
   },
 
   /** Active products by price range, keyset-paginated on (name, id): stable while products are added. */
-  async list(filter: { priceMin?: number; priceMax?: number; categoryId?: string; limit?: number; cursor?: string }) {
+  async list(filter: { priceMin?: number; priceMax?: number; currency?: string; categoryId?: string; limit?: number; cursor?: string }) {
     const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['string', 'uuid']);
     const { rows } = await pool.query<ProductRow>(
@@ -108,30 +108,34 @@ export const catalogQueries = (pool: Pool) => ({
           AND ($2::bigint IS NULL OR price_amount <= $2)
           AND ($3::text IS NULL OR category_id = $3)
           AND ($4::text IS NULL OR (name, id) > ($4, $5::uuid))
+          AND ($7::text IS NULL OR price_currency = $7)
         ORDER BY name, id
         LIMIT $6`,
-      [filter.priceMin ?? null, filter.priceMax ?? null, filter.categoryId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      [filter.priceMin ?? null, filter.priceMax ?? null, filter.categoryId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, filter.currency ?? null],
     );
     return toPage(rows, limit, toView, (row) => [row.name, row.id]);
   },
 
   /** Ranked full-text search; name matches weigh more than description matches. */
-  async search(filter: { q: string; priceMin?: number; priceMax?: number; limit?: number; cursor?: string }) {
+  async search(filter: { q: string; priceMin?: number; priceMax?: number; currency?: string; limit?: number; cursor?: string }) {
     const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, ['number', 'uuid']);
     const { rows } = await pool.query<ProductRow & { rank: number }>(
       `SELECT * FROM (
-         SELECT ${COLUMNS}, ts_rank_cd(search, query)::float8 AS rank
+         -- ts_rank_cd is a float4: through numeric it keeps the digits it has (1.4, not 1.399999976158142),
+         -- and the cursor compares the very value the client was shown.
+         SELECT ${COLUMNS}, ts_rank_cd(search, query)::numeric::float8 AS rank
            FROM catalog_products, websearch_to_tsquery('english', $1) AS query
           -- A query with no word to look for is never run against the catalog (see assertSearchable).
           WHERE querytree(query) NOT IN ('', 'T') AND status = 'active' AND search @@ query
             AND ($2::bigint IS NULL OR price_amount >= $2)
             AND ($3::bigint IS NULL OR price_amount <= $3)
+            AND ($7::text IS NULL OR price_currency = $7)
        ) hits
        WHERE $4::float8 IS NULL OR (rank < $4 OR (rank = $4 AND id > $5::uuid))
        ORDER BY rank DESC, id
        LIMIT $6`,
-      [filter.q, filter.priceMin ?? null, filter.priceMax ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      [filter.q, filter.priceMin ?? null, filter.priceMax ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, filter.currency ?? null],
     );
     // Only an empty page asks why: a query with no word to look for gets a 400, not an empty list.
     if (rows.length === 0) await assertSearchable(pool, filter.q);

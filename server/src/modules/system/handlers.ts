@@ -4,6 +4,20 @@ export type ReadinessCheck = { name: string; check: () => Promise<{ ok: boolean;
 
 export const SERVER_VERSION = '0.1.0';
 
+/**
+ * A load balancer polls /ready and must hear "not ready" quickly, even when the database takes
+ * connections but never answers (frozen): a check that has not passed by then has failed.
+ */
+export const READINESS_DEADLINE_MS = 800;
+
+const withinDeadline = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+};
+
 export const systemHandlers = (deps: { checks: ReadinessCheck[]; startedAt: number }): Handlers<OperationIdsOf<'system'>> => ({
   'system.health': async () => ({ status: 'ok', version: SERVER_VERSION, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) }),
 
@@ -11,7 +25,7 @@ export const systemHandlers = (deps: { checks: ReadinessCheck[]; startedAt: numb
     const checks = await Promise.all(
       deps.checks.map(async ({ name, check }) => {
         try {
-          return { name, ...(await check()) };
+          return { name, ...(await withinDeadline(check(), READINESS_DEADLINE_MS)) };
         } catch (error) {
           return { name, ok: false, detail: (error as Error).message };
         }

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { Role } from '@eventshop/sdk/contract';
-import { hashPassword } from '../../infra/auth/passwords.js';
+import { hashPassword, verifyPassword } from '../../infra/auth/passwords.js';
 import type { Pool } from '../../infra/database/pool.js';
 import { handleCommand, type EventMetadata } from '../../infra/eventstore.js';
 import { HttpProblem } from '../../infra/http/problems.js';
 import { userKeyring, type Queryable } from '../../infra/privacy/keyring.js';
+import { userCommandRunner } from './commands.js';
 import { sealingUserDecider } from './personal-fields.js';
 import { userStreamName } from './users.js';
 
@@ -111,6 +112,28 @@ export const registerAccount = async (
   return userId;
 };
 
+/**
+ * The documented way back in when the admin password is lost. A reset is a password change like
+ * `users change-password`: UserPasswordChanged moves the account to its next token generation, so
+ * every session signed with the old password ends. A restart with the same password changes
+ * nothing (deployments keep the variable set), so sessions survive ordinary restarts.
+ */
+const resetAdminPassword = async (deps: { pool: Pool; eventStore: PostgresEventStore }, userId: string, password: string, now: Date): Promise<boolean> => {
+  const credentials = credentialStore(deps.pool);
+  const current = await credentials.findByUser(userId);
+  if (current && (await verifyPassword(password, current.passwordHash))) return false;
+  await credentials.setPasswordHash(userId, await hashPassword(password), now);
+  try {
+    await userCommandRunner(deps)({ type: 'ChangePassword', data: { userId, now } }, { metadata: bootstrapMetadata(now) });
+  } catch (error) {
+    // A disabled account keeps its new password; its sessions are refused already.
+    if (!(error instanceof HttpProblem && error.code === 'invalid_state')) throw error;
+  }
+  return true;
+};
+
+const bootstrapMetadata = (now: Date): EventMetadata => ({ correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap', occurredAt: now.toISOString() });
+
 const generatePassword = () => randomBytes(18).toString('base64url');
 
 /**
@@ -121,12 +144,12 @@ const generatePassword = () => randomBytes(18).toString('base64url');
 export const ensureAdmin = async (
   deps: { pool: Pool; eventStore: PostgresEventStore },
   options: { email: string; password: string | undefined; now: Date },
-): Promise<{ created: boolean; email: string; generatedPassword?: string }> => {
+): Promise<{ created: boolean; email: string; generatedPassword?: string; passwordReset?: boolean }> => {
   const credentials = credentialStore(deps.pool);
   const existing = await credentials.findUserByEmail(normalizeEmail(options.email));
   if (existing) {
-    if (options.password) await credentials.setPasswordHash(existing, await hashPassword(options.password), options.now);
-    return { created: false, email: options.email };
+    const reset = options.password !== undefined && (await resetAdminPassword(deps, existing, options.password, options.now));
+    return { created: false, email: options.email, ...(reset ? { passwordReset: true } : {}) };
   }
   const password = options.password ?? generatePassword();
   try {
@@ -137,7 +160,7 @@ export const ensureAdmin = async (
       password,
       roles: ['admin'],
       now: options.now,
-      metadata: { correlationId: 'bootstrap', causationId: 'bootstrap', actorId: null, requestId: 'bootstrap', occurredAt: options.now.toISOString() },
+      metadata: bootstrapMetadata(options.now),
     });
   } catch (error) {
     // Another instance created it first.

