@@ -58,10 +58,10 @@ const inProcess = async (args: string[], options: { tty?: boolean; now?: Date; i
 };
 const run = async (args: string[], options: Parameters<typeof inProcess>[1] = {}) => (await inProcess(args, options)).done();
 
-const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) => {
+const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, seen?: () => Promise<string>) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${seen ? `; it showed:\n${await seen().catch(String)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
@@ -163,7 +163,7 @@ const hasTmux = (() => {
 })();
 
 describe.skipIf(!hasTmux)('shopctl events tail in a real terminal', () => {
-  it('prints an event appended after it started, and exits 0 on Ctrl-C', { timeout: 60_000 }, async () => {
+  it('prints an event appended after it started, and exits 0 on Ctrl-C', { timeout: 90_000 }, async () => {
     // A tmux server of our own (its own socket), so nothing of anyone else's is touched.
     const tmux = (...args: string[]) => promisify(execFile)('tmux', ['-L', `shopctl-test-${process.pid}`, ...args]);
     const pane = async () => (await tmux('capture-pane', '-p', '-J', '-t', 'tail')).stdout;
@@ -175,13 +175,13 @@ describe.skipIf(!hasTmux)('shopctl events tail in a real terminal', () => {
     try {
       // Appended once shopctl is up (--after makes the order safe either way: nothing after that position can be missed).
       const made = await admin.products.create({ name: 'Terminal cup', price: { amount: 700, currency: 'USD' }, categoryId: 'kitchen' });
-      await until(async () => (await pane()).includes(`product-${made.id}`), 'the event in the pane', 30_000);
+      await until(async () => (await pane()).includes(`product-${made.id}`), 'the event in the pane', 30_000, pane);
       const shown = (await pane()).split('\n').find((row) => row.includes(made.id))!;
       expect(shown).toMatch(/^ +\d+ {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}ProductCreated +product-\S+ v1 {2}.*name="Terminal cup"/);
       await tmux('send-keys', '-t', 'tail', 'C-c');
       const status = async () => (await tmux('display-message', '-p', '-t', 'tail', '#{pane_dead} #{pane_dead_status}')).stdout.trim();
-      await until(async () => (await status()).startsWith('1 '), 'shopctl to exit');
-      expect(await status()).toBe('1 0');
+      await until(async () => (await status()).startsWith('1 '), 'shopctl to exit', 30_000, pane);
+      expect(await status(), await pane()).toBe('1 0');
       expect(await pane()).toMatch(/Stopped \(1 received; resume with --after \d+\)\./);
     } finally {
       await tmux('kill-server').catch(() => {});

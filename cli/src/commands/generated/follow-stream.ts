@@ -2,6 +2,7 @@ import type { ShopClient } from '@eventshop/sdk';
 import type { OperationDefinition } from '@eventshop/sdk/contract';
 import type { Connection } from '../../config/connection.js';
 import type { CliContext } from '../../context.js';
+import { ExitCode } from '../../errors/exit-codes.js';
 import { messageLineViews } from '../../output/operation-views.js';
 import type { Printer } from '../../output/printer.js';
 import { kebabCase } from '../../schema/flag-names.js';
@@ -14,12 +15,25 @@ import { streamMessages } from './stream-calls.js';
 export const interruptSignal = (context: CliContext): { signal: AbortSignal; release: () => void } => {
   if (context.interrupt) return { signal: context.interrupt, release: () => {} };
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  let stoppedAt = 0;
+  const stop = () => {
+    // Ctrl-C reaches shopctl twice when it runs under the repository's launcher (from the terminal,
+    // and forwarded): the echo must not cut the clean stop short. A Ctrl-C pressed later, while
+    // stopping hangs, quits at once.
+    if (controller.signal.aborted) {
+      if (Date.now() - stoppedAt > 1_000) process.exit(ExitCode.cancelled);
+      return;
+    }
+    stoppedAt = Date.now();
+    controller.abort();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   return {
     signal: controller.signal,
+    // Once stopping, the handlers stay until the process exits, for the echo above.
     release: () => {
+      if (controller.signal.aborted) return;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     },
