@@ -2,11 +2,13 @@ import { UsageError, type Bench } from './bench.js';
 import { commandsBench } from './commands.js';
 import type { BenchDatabase } from './database.js';
 import type { Log } from './format.js';
+import { historyBench } from './history.js';
 import { describeMachine } from './machine.js';
+import { processorsBench } from './processors.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, historyBench, processorsBench];
 
 export type DispatchDependencies = {
   log: Log;

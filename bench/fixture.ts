@@ -8,6 +8,7 @@ import { createPool, type Pool } from '../server/src/infra/database/pool.js';
 import { createEventStore } from '../server/src/infra/eventstore.js';
 import type { RequestContext } from '../server/src/infra/http/operations.js';
 import { productHandlers } from '../server/src/modules/products/handlers.js';
+import { categoryStatsQueries } from '../server/src/modules/products/category-stats.js';
 import { catalogQueries, type CatalogQueries } from '../server/src/modules/products/projections.js';
 import { createServer, inlineProjections } from '../server/src/server.js';
 import { startServerProcess } from '../e2e/support/server-process.js';
@@ -155,7 +156,7 @@ export const startInProcessCatalog = async (databaseUrl: string, options: { pool
   // Done once here, as the server does at start, so the first timed append does not pay for it.
   await eventStore.schema.migrate();
   const catalog = catalogQueries(pool);
-  const create = productHandlers({ eventStore, snapshots: snapshotStore(pool), catalog })['products.create'];
+  const create = productHandlers({ eventStore, snapshots: snapshotStore(pool), catalog, stats: categoryStatsQueries(pool) })['products.create'];
   const actorId = randomUUID();
 
   return {

@@ -4,9 +4,18 @@
  * is 1 when a target was missed, so a soak can gate a release.
  */
 import { faultsSoak } from './faults.js';
+import { main as processorsMain } from './processors.js';
 import { UsageError, type Soak } from './soak.js';
 
-const soaks: readonly Soak[] = [faultsSoak];
+// The processors soak speaks exit codes; here a non-zero code is a missed target.
+const processorsSoak: Soak = {
+  name: 'processors',
+  summary: 'kill -9 servers mid-batch and check every event is handled exactly once',
+  usage: ['[rounds]   kills to make (default 50)'],
+  run: async (args) => (await processorsMain(args)) !== 0,
+};
+
+const soaks: readonly Soak[] = [faultsSoak, processorsSoak];
 
 const usage = () => {
   console.log('usage: npm run soak -- <name> [flags]\n');

@@ -54,7 +54,7 @@ export type TestServer = RunningServer & {
 };
 
 /** The real server on its own fresh database, with a clock the test controls. */
-export const startTestServer = async (options: { eventStream?: NonNullable<Parameters<typeof createServer>[1]>['eventStream'] } = {}): Promise<TestServer> => {
+export const startTestServer = async (options: Parameters<typeof createServer>[1] = {}): Promise<TestServer> => {
   const clock = fixedClock('2026-11-24T12:00:00.000Z');
   const config = {
     ...loadConfig({}),
@@ -63,7 +63,8 @@ export const startTestServer = async (options: { eventStream?: NonNullable<Param
     adminPassword: ADMIN_PASSWORD,
     jwtSecret: 'test-secret-test-secret-test-secret',
   };
-  const server = await createServer(config, { clock, eventStream: options.eventStream });
+  // Processors poll fast in tests, so waiting for them stays short.
+  const server = await createServer(config, { clock, ...options, processorOptions: { idleMs: 20, leadershipPollMs: 200, ...options.processorOptions } });
   const undocumented = recordUndocumentedAnswers(server.app);
   let token: string | undefined;
   const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });

@@ -3,8 +3,7 @@ import {
   EXPECTED_VERSION_FIELD,
   fieldLocations,
   fillPath,
-  groupOf,
-  nameOf,
+  idSegments,
   operations,
   validateInput,
   VALIDATION_FAILED,
@@ -15,6 +14,8 @@ import {
 } from './contract/index.js';
 import { AbortedError, NetworkError, ShopApiError, UnexpectedResponseError, ValidationError, errorFromResponse } from './errors.js';
 import { DEFAULT_MAX_RETRIES, isTransientStatus, retryDelayMs, shouldRetry } from './retry.js';
+import { eventHistory, type EventHistory } from './events/history.js';
+import { followStream, type StreamOptions } from './events/follow-stream.js';
 import { undiciTransport, type Transport, type TransportResponse } from './transport.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -74,18 +75,39 @@ type Paginated<Id extends OperationId> = [Operations[Id]['pagination']] extends 
 
 // `{} extends Input` holds when no field is required, including an empty strict object (zod infers
 // `Record<string, never>` for that, which `object` would not satisfy), so those methods take no argument.
-export type Method<Id extends OperationId> = ({} extends InputOf<Id>
-  ? (input?: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>
-  : (input: InputOf<Id>, options?: RequestOptions) => Promise<OutputOf<Id>>) &
-  Paginated<Id>;
+type Callable<Id extends OperationId, Options, Answer> = {} extends InputOf<Id>
+  ? (input?: InputOf<Id>, options?: Options) => Answer
+  : (input: InputOf<Id>, options?: Options) => Answer;
 
-type GroupName = OperationId extends infer Id ? (Id extends `${infer Group}.${string}` ? Group : never) : never;
+/**
+ * A query or command resolves once with its output; a stream operation is an async iterable of
+ * its messages that reconnects by itself and ends when `options.signal` aborts.
+ */
+export type Method<Id extends OperationId> = Operations[Id]['kind'] extends 'stream'
+  ? Callable<Id, StreamOptions, AsyncIterableIterator<OutputOf<Id>>>
+  : Callable<Id, RequestOptions, Promise<OutputOf<Id>>> & Paginated<Id>;
 
-export type GroupClient<Group extends GroupName> = {
-  [Id in OperationId as Id extends `${Group}.${infer Name}` ? Name : never]: Method<Id>;
-};
+/** The next id segment after `Prefix` of every operation under it: method names and namespaces alike. */
+type KeysUnder<Prefix extends string> = OperationId extends infer Id
+  ? Id extends `${Prefix}${infer Rest}`
+    ? Rest extends `${infer Head}.${string}`
+      ? Head
+      : Rest
+    : never
+  : never;
 
-export type ShopClient = { [Group in GroupName]: GroupClient<Group> } & {
+/** Hand-written helpers that sit beside the generated methods of a namespace. */
+type HelpersUnder<Prefix extends string> = Prefix extends 'ops.events.' ? EventHistory : unknown;
+
+/** One level of the client: `client.products`, `client.ops`, `client.ops.streams`. Every id segment nests. */
+type ClientLevel<Prefix extends string> = {
+  [Key in KeysUnder<Prefix>]: `${Prefix}${Key}` extends OperationId ? Method<`${Prefix}${Key}`> : ClientLevel<`${Prefix}${Key}.`>;
+} & HelpersUnder<Prefix>;
+
+/** The methods under an id prefix: `GroupClient<'products'>`, `GroupClient<'ops.streams'>`. */
+export type GroupClient<Group extends string> = ClientLevel<`${Group}.`>;
+
+export type ShopClient = ClientLevel<''> & {
   /** Calls any operation by id; the typed methods are sugar over this. */
   call<Id extends OperationId>(id: Id, input: InputOf<Id>, options?: RequestOptions): Promise<OutputOf<Id>>;
   /** Like `call`, with status, headers and request id. */
@@ -112,6 +134,7 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const transport = options.transport ?? undiciTransport();
   let token = options.token;
+  const userAgent = `eventshop-sdk/${SDK_VERSION} node/${process.versions.node}`;
 
   const send = async <Id extends OperationId>(
     id: Id,
@@ -127,7 +150,7 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
 
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': `eventshop-sdk/${SDK_VERSION} node/${process.versions.node}`,
+      'user-agent': userAgent,
       ...lowerCaseNames(options.headers),
       ...request.headers,
       ...lowerCaseNames(requestOptions.headers),
@@ -201,9 +224,48 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
     },
     close: async () => transport.close?.(),
   };
+  const stream = (id: OperationId, definition: OperationDefinition, rawInput: unknown, streamOptions: StreamOptions = {}) => {
+    const validated = validateInput(definition, rawInput ?? {});
+    if (!validated.success) throw localValidationError(id, validated.errors);
+    const input = validated.data as Record<string, unknown>;
+    // Checked here, not per connect: a missing method is a programming error, not an outage to retry.
+    const streamRequest = transport.stream?.bind(transport);
+    if (!streamRequest) throw new TypeError(`${id} is a stream operation, and this client's transport has no stream()`);
+    const resumeField = definition.resume?.inputField;
+    return followStream<unknown>(
+      {
+        origin: baseUrl,
+        timeoutMs: streamOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        open(lastEventId, signal) {
+          // Resuming: the server reads Last-Event-ID into the resume field; leave the caller's starting point out of the query so nothing contradicts it.
+          const resumed = lastEventId !== undefined && resumeField ? { ...input, [resumeField]: undefined } : input;
+          const request = encodeRequest(definition, resumed, baseUrl);
+          const headers: Record<string, string> = {
+            accept: 'text/event-stream',
+            'cache-control': 'no-cache',
+            'user-agent': userAgent,
+            ...lowerCaseNames(options.headers),
+            ...request.headers,
+            ...lowerCaseNames(streamOptions.headers),
+          };
+          const credential = token ?? options.apiKey;
+          if (credential) headers.authorization = `Bearer ${credential}`;
+          if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+          return streamRequest({ method: definition.method, url: request.url, headers, body: request.body, signal });
+        },
+      },
+      streamOptions,
+    );
+  };
+
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
-    const group = (client[groupOf(id)] ??= {}) as Record<string, unknown>;
-    const method = (input?: unknown, requestOptions?: RequestOptions) => call(id, input as never, requestOptions);
+    const segments = idSegments(id);
+    let level = client;
+    for (const segment of segments.slice(0, -1)) level = (level[segment] ??= {}) as Record<string, unknown>;
+    const method =
+      definition.kind === 'stream'
+        ? (input?: unknown, streamOptions?: StreamOptions) => stream(id, definition, input, streamOptions)
+        : (input?: unknown, requestOptions?: RequestOptions) => call(id, input as never, requestOptions);
     if (definition.pagination) {
       const { cursorField, itemsField, nextCursorField } = definition.pagination;
       Object.assign(method, {
@@ -217,8 +279,11 @@ export const createShopClient = (options: ShopClientOptions): ShopClient => {
         },
       });
     }
-    group[nameOf(id)] = method;
+    level[segments[segments.length - 1]!] = method;
   }
+  // The feed's helpers are sugar over its three operations, built beside them.
+  const events = (client.ops as { events: Parameters<typeof eventHistory>[0] }).events;
+  Object.assign(events, eventHistory(events));
   return client as ShopClient;
 };
 

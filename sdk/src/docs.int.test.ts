@@ -67,6 +67,13 @@ describe('the SDK guide and the partner example', () => {
     expect(stdout).toContain("{ amount: 1649, currency: 'USD' }");
     expect(stdout).toContain('cancelled: aborted');
     expect(stdout).toContain("{ ok: false, status: 404, code: 'not_found' }");
+    // History: time travel, diff, read, replay, a failing replay, the live tail.
+    expect(stdout).toMatch(/time travel: version 1 of \d+, price \{ amount: 1299, currency: 'USD' \}/);
+    expect(stdout).toContain('changed price.amount: 1299 -> ');
+    expect(stdout).toMatch(/the cup's price changed [1-9]\d* times/);
+    expect(stdout).toMatch(/replayed \d+ events, (\d+) of \1; the cup last cost \d+/);
+    expect(stdout).toMatch(/replay stopped at position \d+ \(ProductCreated\): no room for this one/);
+    expect(stdout).toContain('live: the cup now costs 1799\ntail ended cleanly');
   }, 90_000);
 
   it('runs the five-line example in sdk/README.md', async () => {

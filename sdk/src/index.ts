@@ -2,9 +2,12 @@ export { createShopClient, DEFAULT_TIMEOUT_MS, SDK_VERSION, encodeRequest } from
 export type { ShopClient, ShopClientOptions, RequestOptions, ApiResponse, InputOf, OutputOf, Method, GroupClient } from './client.js';
 export * from './errors.js';
 export { undiciTransport } from './transport.js';
-export type { Transport, TransportRequest, TransportResponse } from './transport.js';
+export type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from './transport.js';
+export { ReplayError } from './events/history.js';
+export type { EventFilter, EventHistory, FilteredEvent, ReadOptions, ReplayOptions, ReplayProgress, ReplaySummary, SubscribeOptions } from './events/history.js';
+export type { StreamOptions } from './events/follow-stream.js';
+export { SseParser, parseSse } from './events/sse-parser.js';
+export type { SseEvent, SseItem } from './events/sse-parser.js';
 export { DEFAULT_MAX_RETRIES, shouldRetry, retryDelayMs } from './retry.js';
 export { operations } from './contract/index.js';
-export type { OperationId, Operations, ProductView, Money, Problem, Role } from './contract/index.js';
-// What readers of history get: `event.type === 'ProductPriceChanged'` narrows `event.data`.
-export type { LoggedEvent, LoggedEventOf, EventTypeName } from './contract/index.js';
+export type { OperationId, Operations, ProductView, Money, Problem, Role, LoggedEvent, LoggedEventOf, EventTypeName, EventMetadata } from './contract/index.js';

@@ -4,9 +4,12 @@
  * time; the negative cases live in functions that are compiled but never called.
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import type { InputOf, Method, OutputOf, RequestOptions, ShopClient } from './client.js';
-import type { OperationId, Operations, ProductView } from './contract/index.js';
+import type { GroupClient, InputOf, Method, OutputOf, RequestOptions, ShopClient } from './client.js';
+import type { z } from 'zod';
+import type { EntityState, LoggedEvent, LoggedEventOf, OperationId, Operations, ProductView } from './contract/index.js';
 import type { PreconditionFailedError, RateLimitedError, ShopApiError } from './errors.js';
+import type { StreamOptions } from './events/follow-stream.js';
+import type { ReplayProgress, ReplaySummary } from './events/history.js';
 
 /** True only for identical types; `any` equals nothing but `any`. */
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -123,5 +126,65 @@ describe('SDK types', () => {
     expectTypeOf<RateLimitedError['retryAfterSeconds']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<ShopApiError['fieldErrors']>().toEqualTypeOf<{ field: string; message: string }[]>();
     expectTypeOf<PreconditionFailedError>().toExtend<ShopApiError>();
+  });
+
+  it('nests every id segment: client.ops.streams.state takes its input and answers its output', () => {
+    type State = ShopClient['ops']['streams']['state'];
+    type _input = Expect<Equal<Parameters<State>[0], InputOf<'ops.streams.state'>>>;
+    type _options = Expect<Equal<Parameters<State>[1], RequestOptions | undefined>>;
+    type _output = Expect<Equal<Awaited<ReturnType<State>>, OutputOf<'ops.streams.state'>>>;
+    type _entity = Expect<Equal<OutputOf<'ops.streams.state'>, z.output<typeof EntityState>>>;
+    type _required = Expect<Equal<RequiredKeys<InputOf<'ops.streams.state'>>, 'streamId'>>;
+    type _group = Expect<Equal<GroupClient<'ops.streams'>['diff'], Method<'ops.streams.diff'>>>;
+    type _namespaces = Expect<Equal<keyof ShopClient['ops'], 'events' | 'streams' | 'processors' | 'failures' | 'readModels'>>;
+    type _streamMethods = Expect<Equal<keyof ShopClient['ops']['streams'], 'list' | 'events' | 'state' | 'diff'>>;
+    // Two-segment ids are as they were.
+    type _create = Expect<Equal<Products['create'], Method<'products.create'>>>;
+    type _products = Expect<Equal<Products, GroupClient<'products'>>>;
+    expectTypeOf<ShopClient['ops']['events']['list']['all']>().returns.toEqualTypeOf<AsyncIterableIterator<LoggedEvent>>();
+
+    const _compileOnly = (client: ShopClient) => {
+      // @ts-expect-error the last two segments alone are not a path of the SDK
+      void client.streams;
+      // @ts-expect-error time travel needs its stream
+      void client.ops.streams.state({ version: 2 });
+    };
+  });
+
+  it('makes a stream operation an async iterable of its typed messages', () => {
+    type Live = ShopClient['ops']['events']['live'];
+    type _returns = Expect<Equal<ReturnType<Live>, AsyncIterableIterator<LoggedEvent>>>;
+    type _options = Expect<Equal<Parameters<Live>[1], StreamOptions | undefined>>;
+    type _noAll = Expect<Equal<'all' extends keyof Live ? true : false, false>>;
+    expectTypeOf<Live>().toBeCallableWith();
+    expectTypeOf<Live>().toBeCallableWith({ after: 10, types: 'ProductCreated' }, { signal: new AbortController().signal });
+  });
+
+  it('types the feed helpers by the event union, narrowed by type', () => {
+    type Events = ShopClient['ops']['events'];
+    expectTypeOf<Events['read']>().returns.toEqualTypeOf<AsyncIterableIterator<LoggedEvent>>();
+    expectTypeOf<ReturnType<Events['replay']>>().toEqualTypeOf<Promise<ReplaySummary>>();
+    expectTypeOf<ReplayProgress>().toEqualTypeOf<{ done: number; total: number; position: number | null; eventsPerSecond: number; secondsLeft: number }>();
+    type _union = Expect<Equal<LoggedEvent extends { type: infer T } ? T : never, keyof import('./contract/index.js').Events>>;
+
+    const _compileOnly = async (client: ShopClient) => {
+      for await (const event of client.ops.events.read()) {
+        if (event.type === 'ProductPriceChanged') {
+          expectTypeOf(event).toEqualTypeOf<LoggedEventOf<'ProductPriceChanged'>>();
+          expectTypeOf(event.data.price).toEqualTypeOf<{ amount: number; currency: string }>();
+          // @ts-expect-error a price change carries no name
+          void event.data.name;
+        }
+      }
+      for await (const event of client.ops.events.subscribe({ types: ['ProductCreated'] })) {
+        expectTypeOf(event).toEqualTypeOf<LoggedEventOf<'ProductCreated'>>();
+      }
+      await client.ops.events.replay({ streamType: 'product' }, (event) => {
+        expectTypeOf(event).toEqualTypeOf<LoggedEvent>();
+        if (event.type === 'ProductPriceChanged') expectTypeOf(event.data.price.amount).toBeNumber();
+      });
+      // @ts-expect-error no such event type
+      void client.ops.events.read({ types: ['ProductExploded'] });
+    };
   });
 });

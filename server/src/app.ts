@@ -29,6 +29,9 @@ import { READINESS_DEADLINE_MS, systemHandlers, SERVER_VERSION, type ReadinessCh
 import { usersModule } from './modules/users/module.js';
 import { accountQueries } from './modules/users/projections.js';
 import { opsHandlers } from './ops/handlers.js';
+import { declaredProcessors, processorHandlers } from './ops/processors.js';
+import { processorsReadiness } from './infra/processors/readiness.js';
+import type { DeclaredProcessor } from './infra/processors/overview.js';
 
 export type AppDependencies = {
   pool: Pool;
@@ -42,6 +45,10 @@ export type AppDependencies = {
   idempotencyStallSeconds?: number;
   /** Heartbeat and slow-client bounds of event streams (tests shorten them). */
   eventStream?: Partial<EventStreamOptions>;
+  /** Processors to report and control (default: the modules' own). */
+  processors?: readonly DeclaredProcessor[];
+  /** /ready fails while a running processor trails the log by more than this. */
+  readyMaxLagSeconds?: number;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -85,6 +92,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     return payload;
   });
 
+  const processors = deps.processors ?? declaredProcessors(shopModules);
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -103,6 +111,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
         return { ok: true, detail: `inline: ${tables.length} tables updated in each append transaction` };
       },
     },
+    processorsReadiness(deps.pool, processors, deps.readyMaxLagSeconds ?? 30),
   ];
 
   const apiKeys = apiKeyQueries(deps.pool);
@@ -120,6 +129,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
+    ...processorHandlers({ pool: deps.pool, processors }),
   } satisfies HandlerTable;
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
@@ -11,9 +12,13 @@ import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
 import type { LoggerOptions } from './infra/logging.js';
-import { inlineProjections } from './modules/index.js';
+import type { DeclaredProcessor } from './infra/processors/overview.js';
+import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
+import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
+import { inlineProjections, shopModules } from './modules/index.js';
 import { ensureAdmin } from './modules/users/accounts.js';
 import { completeInterruptedErasures } from './modules/users/erasure.js';
+import { declaredProcessors } from './ops/processors.js';
 
 export type RunningServer = {
   app: FastifyInstance;
@@ -23,6 +28,8 @@ export type RunningServer = {
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
+  /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off. */
+  processors: ProcessorRuntime | undefined;
   close(): Promise<void>;
 };
 
@@ -36,7 +43,15 @@ export { inlineProjections };
  */
 export const createServer = async (
   config: Config,
-  options: { clock?: Clock; logger?: boolean | LoggerOptions; log?: (line: string) => void; eventStream?: AppDependencies['eventStream'] } = {},
+  options: {
+    clock?: Clock;
+    logger?: boolean | LoggerOptions;
+    log?: (line: string) => void;
+    eventStream?: AppDependencies['eventStream'];
+    /** Tests: processors declared beside the modules' own, and faster retries. */
+    extraProcessors?: readonly DeclaredProcessor[];
+    processorOptions?: ProcessorRuntimeOptions;
+  } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
@@ -58,8 +73,38 @@ export const createServer = async (
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
     const admin = await ensureAdmin({ pool, eventStore }, { email: config.adminEmail, password: config.adminPassword, now: clock.now() });
-    const app = await buildApp({ pool, eventStore, tokens, clock, logger: options.logger, idempotencyStallSeconds: config.idempotencyStallSeconds, eventStream: options.eventStream });
+    const extra = [...(options.extraProcessors ?? [])];
+    if (config.testRecorder) {
+      await pool.query(RECORDER_TABLE);
+      extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
+    }
+    const processors = declaredProcessors(shopModules, extra);
+    const app = await buildApp({
+      pool,
+      eventStore,
+      tokens,
+      clock,
+      logger: options.logger,
+      idempotencyStallSeconds: config.idempotencyStallSeconds,
+      processors,
+      readyMaxLagSeconds: config.readyMaxLagSeconds,
+      eventStream: options.eventStream,
+    });
     notice = (line) => app.log.warn(line);
+    const runtime = config.processors
+      ? await startProcessors({
+          databaseUrl,
+          pool,
+          processors: processors.map((entry) => entry.processor),
+          options: {
+            maxAttempts: config.processorMaxAttempts,
+            retryBaseMs: config.processorRetryMs,
+            instance: instanceName(),
+            log: (line) => app.log.warn(line),
+            ...options.processorOptions,
+          },
+        })
+      : undefined;
     return {
       app,
       eventStore,
@@ -67,8 +112,11 @@ export const createServer = async (
       embedded: embedded !== undefined,
       admin,
       announce: (url) => embedded?.announce(url),
+      processors: runtime,
       async close() {
         await app.close();
+        // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
+        await runtime?.stop();
         await eventStore.close().catch(() => {});
         await pool.end().catch(() => {});
         await embedded?.stop();
@@ -79,6 +127,8 @@ export const createServer = async (
     throw error;
   }
 };
+
+const instanceName = () => `${os.hostname()}:${process.pid}`;
 
 const ensureDatabase = async (adminUrl: string, name: string) => {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs });

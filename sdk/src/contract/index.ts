@@ -1,6 +1,7 @@
 import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
 import { opsOperations } from './ops.js';
+import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
 import { userOperations } from './users.js';
@@ -18,6 +19,7 @@ export * from './system.js';
 export * from './event.js';
 export * from './history.js';
 export * from './ops.js';
+export * from './processors.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -27,6 +29,7 @@ export const operations = {
   ...apiKeyOperations,
   ...productOperations,
   ...opsOperations,
+  ...processorOperations,
 } as const;
 
 export type Operations = typeof operations;

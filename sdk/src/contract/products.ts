@@ -66,6 +66,18 @@ const checkPriceFilter = (
   }
 };
 
+export const CategoryStats = z
+  .object({
+    categoryId: z.string(),
+    currency: z.string(),
+    activeProducts: z.number().int(),
+    minPrice: z.number().int().describe('Lowest price in minor units'),
+    avgPrice: z.number().int().describe('Mean price in minor units, rounded'),
+    maxPrice: z.number().int().describe('Highest price in minor units'),
+  })
+  .describe('Active products of one category priced in one currency');
+export type CategoryStats = z.infer<typeof CategoryStats>;
+
 const productColumns = ['id', 'sku', 'name', 'price', 'categoryId', 'status', 'version'] as const;
 
 export const productOperations = {
@@ -178,6 +190,20 @@ export const productOperations = {
     pagination: { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' },
     cliName: 'by-category',
     tableColumns: productColumns,
+  }),
+  'products.categoryStats': operation({
+    id: 'products.categoryStats',
+    method: 'GET',
+    path: '/api/products/categories',
+    kind: 'query',
+    auth: 'public',
+    summary: 'Category statistics',
+    description:
+      'Per category and currency: how many products are active and their lowest, mean and highest price. Kept in the background after each change, so it may trail a write by a moment (see `lag` in GET /ready).',
+    input: z.object({}).strict(),
+    output: z.object({ items: z.array(CategoryStats) }),
+    cliName: 'categories',
+    tableColumns: ['categoryId', 'currency', 'activeProducts', 'minPrice', 'avgPrice', 'maxPrice'],
   }),
   'products.list': operation({
     id: 'products.list',

@@ -1,4 +1,4 @@
-import type { Transport, TransportRequest, TransportResponse } from '../transport.js';
+import type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from '../transport.js';
 
 /**
  * What the scripted transport does for one request: answer, fail as the network would, or run a
@@ -66,3 +66,58 @@ export const product = {
 } as const;
 
 export const newProduct = { name: 'Espresso cup', price: { amount: 1299, currency: 'USD' }, categoryId: 'kitchen' };
+
+/** What the scripted transport does for one stream request: answer (the body plays as it is read), fail, or run a function. */
+export type StreamStep = TransportStreamResponse | Error | ((request: TransportRequest) => Promise<TransportStreamResponse>);
+
+/** A Transport whose `stream` plays `steps` in order, recording every request; `request` is not scripted. */
+export const scriptedStreamTransport = (steps: StreamStep[]) => {
+  const requests: TransportRequest[] = [];
+  const transport: Transport = {
+    request: () => Promise.reject(new Error('scripted stream transport: only stream() is scripted')),
+    async stream(request) {
+      requests.push({ ...request, headers: { ...request.headers } });
+      const step = steps[requests.length - 1];
+      if (step === undefined) throw new Error(`scripted stream transport: no step for connection #${requests.length} (${request.url})`);
+      if (step instanceof Error) throw step;
+      if (typeof step === 'function') return step(request);
+      return step;
+    },
+  };
+  return { transport, requests };
+};
+
+/**
+ * An event stream that sends `chunks` (each as it is read, split exactly there), then ends the way
+ * `then` says: the server closes it, the connection breaks, or it stays open until the request is aborted.
+ */
+export const sse =
+  (chunks: string[], then: 'close' | 'reset' | 'hang' = 'hang') =>
+  async (request: TransportRequest): Promise<TransportStreamResponse> => ({
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8' },
+    body: (async function* () {
+      const encoder = new TextEncoder();
+      for (const chunk of chunks) {
+        if (request.signal.aborted) throw request.signal.reason;
+        yield encoder.encode(chunk);
+      }
+      if (then === 'reset') throw connectionReset();
+      if (then === 'hang') await hangUntilAborted(request);
+    })(),
+  });
+
+/** A problem answer to a stream request. */
+export const streamProblem = (status: number, code: string, headers: Record<string, string> = {}): TransportStreamResponse => {
+  const answer = problem(status, code, {}, headers);
+  return {
+    status,
+    headers: answer.headers,
+    body: (async function* () {
+      yield answer.body;
+    })(),
+  };
+};
+
+/** One SSE message carrying `data` as JSON, with `id` when given. */
+export const sseMessage = (data: unknown, id?: number | string) => `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;

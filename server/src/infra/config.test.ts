@@ -27,4 +27,12 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: value })).toThrow(/EVENTSHOP_IDEMPOTENCY_STALL_SECONDS must be a number of seconds above 0/);
     }
   });
+
+  it('runs processors unless EVENTSHOP_PROCESSORS=off, and reads their retry settings', () => {
+    expect(loadConfig({})).toMatchObject({ processors: true, processorMaxAttempts: 5, processorRetryMs: 200, readyMaxLagSeconds: 30, testRecorder: undefined });
+    expect(loadConfig({ EVENTSHOP_PROCESSORS: 'off' }).processors).toBe(false);
+    expect(() => loadConfig({ EVENTSHOP_PROCESSORS: 'no' })).toThrow(/EVENTSHOP_PROCESSORS must be on or off/);
+    expect(loadConfig({ EVENTSHOP_PROCESSOR_MAX_ATTEMPTS: '3' }).processorMaxAttempts).toBe(3);
+    expect(() => loadConfig({ EVENTSHOP_PROCESSOR_MAX_ATTEMPTS: '0' })).toThrow(/must be a whole number above 0/);
+  });
 });

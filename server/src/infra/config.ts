@@ -16,6 +16,16 @@ export type Config = {
   /** How long an unfinished request holds its Idempotency-Key before a retry looks at what it did. */
   idempotencyStallSeconds: number;
   logLevel: string;
+  /** EVENTSHOP_PROCESSORS=off: serve the API only and leave background processors to other instances. */
+  processors: boolean;
+  /** Tries of a failing event before it is parked. */
+  processorMaxAttempts: number;
+  /** First retry's wait in ms; each next one doubles. */
+  processorRetryMs: number;
+  /** /ready fails while a running processor trails the log by more than this. */
+  readyMaxLagSeconds: number;
+  /** Test-only: also run the recorder processor (infra/processors/recorder.ts), with this delay per batch. */
+  testRecorder: { delayMs: number } | undefined;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -29,7 +39,25 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   tokenTtlSeconds: Number(env.EVENTSHOP_TOKEN_TTL_SECONDS ?? 12 * 60 * 60),
   idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
+  processors: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
+  processorMaxAttempts: positiveInteger('EVENTSHOP_PROCESSOR_MAX_ATTEMPTS', env.EVENTSHOP_PROCESSOR_MAX_ATTEMPTS, 5),
+  processorRetryMs: positiveInteger('EVENTSHOP_PROCESSOR_RETRY_MS', env.EVENTSHOP_PROCESSOR_RETRY_MS, 200),
+  readyMaxLagSeconds: positiveSeconds('EVENTSHOP_READY_MAX_LAG_SECONDS', env.EVENTSHOP_READY_MAX_LAG_SECONDS, 30),
+  testRecorder: env.EVENTSHOP_TEST_RECORDER === '1' ? { delayMs: Number(env.EVENTSHOP_TEST_RECORDER_DELAY_MS ?? 0) || 0 } : undefined,
 });
+
+const onOff = (name: string, value: string | undefined): boolean => {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
+};
+
+const positiveInteger = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`${name} must be a whole number above 0, got "${value}"`);
+  return number;
+};
 
 const positiveSeconds = (name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined || value === '') return fallback;

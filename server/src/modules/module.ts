@@ -3,6 +3,7 @@ import type { EventDefinition } from '@eventshop/sdk/contract';
 import type { TokenService } from '../infra/auth/tokens.js';
 import type { Clock } from '../infra/clock.js';
 import type { Pool } from '../infra/database/pool.js';
+import type { ProcessorDeclaration } from '../infra/processors/declaration.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
 
 /** What every module's handlers may use: the shared infrastructure, nothing of another module. */
@@ -45,6 +46,8 @@ export type ModuleDeclaration<Handlers = unknown> = {
   streams: readonly StreamTypeDeclaration[];
   events: Readonly<Record<string, EventDefinition>>;
   readModels: readonly ReadModelDeclaration[];
+  /** Work that runs after events commit, in the leader instance (infra/processors/). */
+  processors?: readonly ProcessorDeclaration[];
   handlers: (context: ModuleContext) => Handlers;
 };
 

@@ -1,6 +1,6 @@
-import { EVENT_TYPE_NAMES, type LoggedEvent } from '@eventshop/sdk/contract';
+import { EVENT_TYPE_NAMES, type LoggedEvent, type opsOperations } from '@eventshop/sdk/contract';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../infra/http/cursor.js';
-import type { Handlers, OperationIdsOf } from '../infra/http/operations.js';
+import type { Handlers } from '../infra/http/operations.js';
 import { RequestValidationError } from '../infra/http/problems.js';
 import { LOG_START, logReader, type LogCursor, type LogFilter } from '../infra/log/log-reader.js';
 import type { Queryable } from '../infra/privacy/keyring.js';
@@ -48,7 +48,7 @@ export const opsHandlers = (deps: {
   db: Queryable;
   snapshots: SnapshotStore;
   modules: readonly ModuleDeclaration[];
-}): Handlers<OperationIdsOf<'ops'>> => {
+}): Handlers<keyof typeof opsOperations> => {
   const reader = logReader(deps.db);
   const streams = streamReader(deps.db);
   const streamTypes = new Map(deps.modules.flatMap((module) => module.streams).map((stream) => [stream.prefix, stream]));

@@ -26,6 +26,21 @@ const get = (url: string, headers = operator) => server.app.inject({ url, header
 const changePrice = (id: string, amount: number) =>
   server.app.inject({ method: 'PUT', url: `/api/products/${id}`, headers: admin, payload: { price: { amount, currency: 'USD' } } });
 
+/**
+ * The feed shows an event once every transaction older than it has finished, cluster-wide: with
+ * test files writing in parallel on one PostgreSQL, a just-committed event can take a moment to
+ * appear. Once the newest one we wrote shows, every earlier one does too (their ids are lower).
+ */
+const feedShows = async (streamId: string, version = 1) => {
+  const target = ((await get(`/api/ops/streams/${streamId}/events`)).json().items as { eventId: string }[])[version - 1]!.eventId;
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const { items } = (await get(`/api/ops/events?streamType=${streamId.split('-')[0]}&limit=1000`)).json() as { items: { eventId: string }[] };
+    if (items.some((event) => event.eventId === target)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${streamId} never showed in the feed`);
+};
+
 const opsOperations = (Object.entries(operations) as [string, OperationDefinition][]).filter(([id]) => id.startsWith('ops.'));
 
 describe('access to history', () => {
@@ -45,6 +60,7 @@ describe('access to history', () => {
 describe('the global feed', () => {
   it('lists events in commit order with position, stream, version, type, data and metadata', async () => {
     const { id } = await createProduct();
+    await feedShows(`product-${id}`);
     const response = await get('/api/ops/events?streamType=product&limit=1000');
     expect(response.statusCode).toBe(200);
     const created = response.json().items.find((event: { streamId: string }) => event.streamId === `product-${id}`);
@@ -53,7 +69,9 @@ describe('the global feed', () => {
   });
 
   it('pages with after: every event once, none skipped', async () => {
-    for (let i = 0; i < 5; i++) await createProduct();
+    let last = '';
+    for (let i = 0; i < 5; i++) last = (await createProduct()).id;
+    await feedShows(`product-${last}`);
     const all = (await get('/api/ops/events?limit=1000')).json().items as { position: number; eventId: string }[];
     const paged: string[] = [];
     let after: number | null = 0;
@@ -68,6 +86,7 @@ describe('the global feed', () => {
   it('filters by type and refuses a type nobody records, and a position it never gave out', async () => {
     const { id } = await createProduct();
     await changePrice(id, 1999);
+    await feedShows(`product-${id}`, 2);
     const prices = (await get('/api/ops/events?types=ProductPriceChanged&limit=1000')).json().items as { type: string }[];
     expect(prices.length).toBeGreaterThan(0);
     expect(new Set(prices.map((event) => event.type))).toEqual(new Set(['ProductPriceChanged']));
@@ -216,14 +235,20 @@ describe('commands racing on one stream', () => {
 
 describe('the live tail over Server-Sent Events', () => {
   /** Reads SSE frames from a real socket until `enough` says stop. */
-  const tail = async (query: string, headers: Record<string, string>, enough: (frames: string[]) => boolean) => {
+  const tail = async (query: string, headers: Record<string, string>, enough: (frames: string[]) => boolean, onOpen: () => void = () => {}) => {
     const leave = new AbortController();
     const response = await fetch(`${baseUrl}/api/ops/events/live${query}`, { headers: { ...operator, ...headers }, signal: leave.signal });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
     const frames = () => text.split('\n\n').filter(Boolean);
+    let opened = false;
     while (!enough(frames())) {
+      // The first bytes (`retry:`) are sent once the stream has fixed where "from now on" starts.
+      if (text !== '' && !opened) {
+        opened = true;
+        onOpen();
+      }
       const { value, done } = await reader.read();
       if (done) break;
       text += decoder.decode(value, { stream: true });
@@ -235,12 +260,13 @@ describe('the live tail over Server-Sent Events', () => {
     frames.filter((frame) => frame.includes('data: ')).map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { position: number; streamId: string });
 
   it('sends an event recorded after it started, with its position as the SSE id', async () => {
-    const started = tail('?streamType=product', {}, (frames) => dataOf(frames).length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const { id } = await createProduct();
-    const { response, frames } = await started;
+    let id: string | undefined;
+    const mine = (frames: string[]) => dataOf(frames).filter((event) => id !== undefined && event.streamId === `product-${id}`);
+    const { response, frames } = await tail('?streamType=product', {}, (frames) => mine(frames).length >= 1, () => {
+      void createProduct().then((created) => (id = created.id));
+    });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const [event] = dataOf(frames);
+    const [event] = mine(frames);
     expect(event).toMatchObject({ streamId: `product-${id}`, type: 'ProductCreated' });
     expect(frames.find((frame) => frame.includes('data: '))).toContain(`id: ${event!.position}`);
   });

@@ -12,11 +12,6 @@ describe('finding the SDK method for an operation id', () => {
     expect(await allItems(client, 'ops.streams.list', {})).toEqual(['nested']);
   });
 
-  it('falls back to the last two segments for a client keyed by group (client.streams.list)', async () => {
-    const client = { streams: { list: listMethod(['by group']) } } as unknown as ShopClient;
-    expect(await allItems(client, 'ops.streams.list', {})).toEqual(['by group']);
-  });
-
   it('finds two-segment ids as before', async () => {
     const client = { products: { list: listMethod(['cup']) } } as unknown as ShopClient;
     expect(await allItems(client, 'products.list', {})).toEqual(['cup']);

@@ -1,5 +1,5 @@
 import type { ApiResponse, ShopClient } from '@eventshop/sdk';
-import { groupOf, idSegments, nameOf } from '@eventshop/sdk/contract';
+import { idSegments } from '@eventshop/sdk/contract';
 
 type UntypedInput = Record<string, unknown>;
 type PageIterator = (input: UntypedInput) => AsyncIterable<unknown>;
@@ -11,19 +11,16 @@ type PageIterator = (input: UntypedInput) => AsyncIterable<unknown>;
 export const callOperation = (client: ShopClient, operationId: string, input: UntypedInput): Promise<ApiResponse<unknown>> =>
   (client.callWithResponse as (id: string, input: UntypedInput) => Promise<ApiResponse<unknown>>)(operationId, input);
 
-/**
- * The SDK's method for an operation. The SDK nests every segment of an id
- * (`client.ops.streams.list` for `ops.streams.list`); a client that only knows `<group>.<name>`
- * is read by the last two segments, as shopctl names its commands.
- */
+/** The SDK's method for an operation: every id segment nests (`client.ops.streams.list` for `ops.streams.list`). */
 export const sdkMethodOf = (client: ShopClient, operationId: string): Record<string, unknown> | undefined => {
-  const at = (path: readonly string[]) =>
-    path.reduce<unknown>((node, segment) => (typeof node === 'object' || typeof node === 'function') && node !== null ? (node as Record<string, unknown>)[segment] : undefined, client);
-  const method = at(idSegments(operationId)) ?? at([groupOf(operationId), nameOf(operationId)]);
+  const method = idSegments(operationId).reduce<unknown>(
+    (node, segment) => ((typeof node === 'object' || typeof node === 'function') && node !== null ? (node as Record<string, unknown>)[segment] : undefined),
+    client,
+  );
   return typeof method === 'function' ? (method as unknown as Record<string, unknown>) : undefined;
 };
 
-/** Every item of a paginated operation, through the SDK's own page iterator (`client.group.name.all`). */
+/** Every item of a paginated operation, through the SDK's own page iterator (`client.ops.events.list.all`). */
 export const allItems = async (client: ShopClient, operationId: string, input: UntypedInput): Promise<unknown[]> => {
   const iterate = sdkMethodOf(client, operationId)?.all as PageIterator | undefined;
   if (!iterate) throw new TypeError(`The SDK has no page iterator for ${operationId}`);

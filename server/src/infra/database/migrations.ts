@@ -1,3 +1,4 @@
+import { PROCESSOR_TABLES } from '../processors/schema.js';
 import { LONG_STATEMENT_MS, withDeadline, type Pool } from './pool.js';
 
 /**
@@ -110,6 +111,28 @@ const statements: string[] = [
      occurred_at timestamptz NOT NULL,
      state jsonb NOT NULL,
      PRIMARY KEY (stream_id, fingerprint, version)
+   )`,
+  ...PROCESSOR_TABLES,
+  // Catalog statistics per category (modules/products/category-stats.ts), kept by a processor after commit.
+  // Its own slim copy of each product (category, price, status): min and max cannot be kept
+  // incrementally without the rows they come from, and the read model never reads another's tables.
+  `CREATE TABLE IF NOT EXISTS catalog_stats_products (
+     id uuid PRIMARY KEY,
+     category_id text NOT NULL,
+     price_amount bigint NOT NULL,
+     price_currency text NOT NULL,
+     active boolean NOT NULL,
+     version integer NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS catalog_stats_products_by_category ON catalog_stats_products (category_id, price_currency) WHERE active`,
+  `CREATE TABLE IF NOT EXISTS catalog_category_stats (
+     category_id text NOT NULL,
+     currency text NOT NULL,
+     active_products integer NOT NULL,
+     min_price bigint NOT NULL,
+     avg_price bigint NOT NULL,
+     max_price bigint NOT NULL,
+     PRIMARY KEY (category_id, currency)
    )`,
 ];
 

@@ -16,13 +16,14 @@ export const DEFAULT_EVENT_STREAM_OPTIONS: EventStreamOptions = { heartbeatMs: 1
 
 /**
  * A reconnecting EventSource sends the last id it saw as `Last-Event-ID`; the contract names the
- * input field that takes it (`after`), so resuming needs nothing from the client's code. An
- * explicit query value wins.
+ * input field that takes it (`after`), so resuming needs nothing from the client's code. The
+ * header wins over a value in the query: EventSource reconnects to the very URL it first opened,
+ * so `?after=` there is where the reader started, and the header is how far it got since.
  */
 export const withLastEventId = (definition: OperationDefinition, request: FastifyRequest, input: Record<string, unknown>) => {
   const field = definition.resume?.inputField;
   const header = request.headers['last-event-id'];
-  if (!field || input[field] !== undefined || typeof header !== 'string' || header === '') return input;
+  if (!field || typeof header !== 'string' || header === '') return input;
   const schema = definition.input.shape[field] as unknown as z.ZodType;
   const parsed = schema.safeParse(/^\d+$/.test(header) ? Number(header) : header);
   if (!parsed.success) throw new RequestValidationError([{ field: 'Last-Event-ID', message: 'Send back an id this stream gave out' }]);

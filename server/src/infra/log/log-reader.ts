@@ -144,6 +144,20 @@ export const logReader = (db: Queryable) => ({
   },
 
   /**
+   * How far a reader at `cursor` trails: readable events it has not seen, and how long ago the
+   * oldest of them was written (by the database's clock, so an injected clock cannot skew lag).
+   */
+  async behind(cursor: LogCursor, filter: LogFilter = {}): Promise<{ events: number; seconds: number }> {
+    const { rows } = await db.query<{ count: string | number; seconds: number | null }>(
+      `SELECT count(*) AS count, EXTRACT(EPOCH FROM (now() - min(m.created)))::float8 AS seconds
+         FROM emt_messages m
+        WHERE ${FILTER_SQL}`,
+      filterValues(cursor, filter),
+    );
+    return { events: Number(rows[0]!.count), seconds: Math.max(0, rows[0]!.seconds ?? 0) };
+  },
+
+  /**
    * The cursor just after the event at `position` (what a client hands back as `after`), or
    * undefined when no event has that position. Position 0 is the start of the log.
    */
@@ -154,6 +168,12 @@ export const logReader = (db: Queryable) => ({
       [position],
     );
     return rows[0] ? { transactionId: rows[0].transaction_id, position } : undefined;
+  },
+
+  /** The event at `position`, or undefined (a parked event's retry reads it again this way). */
+  async at(position: number): Promise<StoredLogEvent | undefined> {
+    const { rows } = await db.query<MessageRow>(`SELECT ${COLUMNS} FROM emt_messages m WHERE m.global_position = $1 AND m.is_archived = FALSE LIMIT 1`, [position]);
+    return rows[0] && toStoredLogEvent(rows[0]);
   },
 
   /** The cursor after the newest event that can safely be read now: "from now on" for a live tail. */

@@ -5,12 +5,13 @@ import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
 import { NotFoundError } from '../../infra/http/problems.js';
 import type { SnapshotStore } from '../../infra/snapshots.js';
 import { productDecider, productStreamName } from './products.js';
+import type { CategoryStatsQueries } from './category-stats.js';
 import type { CatalogQueries } from './projections.js';
 
-export type ProductModuleDependencies = { eventStore: PostgresEventStore; snapshots: SnapshotStore; catalog: CatalogQueries };
+export type ProductModuleDependencies = { eventStore: PostgresEventStore; snapshots: SnapshotStore; catalog: CatalogQueries; stats: CategoryStatsQueries };
 
 /** Contract operations → product commands and catalog queries. */
-export const productHandlers = ({ eventStore, snapshots, catalog }: ProductModuleDependencies): Handlers<OperationIdsOf<'products'>> => {
+export const productHandlers = ({ eventStore, snapshots, catalog, stats }: ProductModuleDependencies): Handlers<OperationIdsOf<'products'>> => {
   /** The read model is written in the command's transaction, so it already shows the command's effect. */
   const current = async (id: string) => {
     const product = await catalog.getById(id);
@@ -61,6 +62,8 @@ export const productHandlers = ({ eventStore, snapshots, catalog }: ProductModul
       catalog.search({ q, priceMin: price_min, priceMax: price_max, currency, limit, cursor }),
 
     'products.listByCategory': async ({ categoryId, limit, cursor }) => catalog.list({ categoryId, limit, cursor }),
+
+    'products.categoryStats': async () => ({ items: await stats.list() }),
 
     'products.list': async ({ price_min, price_max, currency, limit, cursor }) =>
       catalog.list({ priceMin: price_min, priceMax: price_max, currency, limit, cursor }),
