@@ -1,6 +1,5 @@
 import type { ShopClient } from '@eventshop/sdk';
 import type { OperationDefinition } from '@eventshop/sdk/contract';
-import type { Connection } from '../../config/connection.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../errors/exit-codes.js';
 import { messageLineViews } from '../../output/operation-views.js';
@@ -48,7 +47,7 @@ export const interruptSignal = (context: CliContext): { signal: AbortSignal; rel
 export const followStream = async (
   definition: OperationDefinition,
   input: Record<string, unknown>,
-  { client, connection, context, printer }: { client: ShopClient; connection: Connection; context: CliContext; printer: Printer },
+  { client, context, printer }: { client: ShopClient; context: CliContext; printer: Printer },
 ): Promise<void> => {
   const { signal, release } = interruptSignal(context);
   const lineOf = messageLineViews[definition.id as keyof typeof messageLineViews] ?? ((message: unknown) => JSON.stringify(message));
@@ -56,7 +55,7 @@ export const followStream = async (
   let count = 0;
   let lastId: unknown;
   try {
-    for await (const message of streamMessages(client, connection, definition.id, input, signal)) {
+    for await (const message of streamMessages(client, definition.id, input, signal)) {
       context.io.stdout.write(`${printer.json ? JSON.stringify(message) : lineOf(message, printer.presentation)}\n`);
       count++;
       if (idField) lastId = (message as Record<string, unknown>)[idField];

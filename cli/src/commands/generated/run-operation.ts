@@ -41,7 +41,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
   const client = clientFor(connection, definition, context.now());
   const attempt = attemptOf(definition, { input, fields, hint, url: connection.url });
   try {
-    if (definition.kind === 'stream') return await followStream(definition, input, { client, connection, context, printer });
+    if (definition.kind === 'stream') return await followStream(definition, input, { client, context, printer });
     const pagination = definition.pagination;
     if (own.all && pagination) {
       if (input[pagination.cursorField] !== undefined) throw new UsageError(`Use either --all or --${pagination.cursorField}, not both.`, hint);

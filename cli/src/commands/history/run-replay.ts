@@ -11,11 +11,12 @@ import { progressBar } from '../../output/progress-bar.js';
 import { utcTime } from '../../output/state-view.js';
 import { defaultColumns, renderTable } from '../../output/table.js';
 import { parseInstant, INSTANT_SPELLINGS } from '../../schema/instants.js';
+import type { LoggedEvent } from '@eventshop/sdk';
 import { operations } from '@eventshop/sdk/contract';
 import { clientFor, loadSession } from '../../session.js';
 import { interruptSignal } from '../generated/follow-stream.js';
 import { loadReplayScript } from './load-script.js';
-import { countEvents, isReplayError, replayEvents, type EventCount, type ReplayFilter } from './replay-calls.js';
+import { countEvents, ReplayError, replayEvents, type EventCount, type ReplayFilter } from './replay-calls.js';
 
 type ReplayOptions = { script: string; since?: string; until?: string; type?: string[]; streamType?: string; after?: number; dryRun?: boolean };
 
@@ -76,9 +77,9 @@ export const runReplay = async (command: Command, context: CliContext): Promise<
     const { signal, release } = interruptSignal(context);
     let summary;
     try {
-      summary = await replayEvents(client, filter, script.handle, { onProgress: (progress) => bar.update(progress), signal });
+      summary = await replayEvents(client, filter, script.handle as (event: LoggedEvent) => unknown, { onProgress: (progress) => bar.update(progress), signal });
     } catch (error) {
-      if (isReplayError(error)) {
+      if (error instanceof ReplayError) {
         const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
         throw new CommandFailure(
           `${options.script} threw at position ${error.position} (${error.eventType}, event ${error.eventId}): ${reason}\nFix the script, then resume with --after ${error.position - 1}, or start again.`,
