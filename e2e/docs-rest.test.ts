@@ -43,3 +43,22 @@ it('runs every REST example in docs/inventory.md against a real server', async (
   expect(stdout).toContain('"code":"insufficient_stock"');
   expect(stdout).toContain('{"available":40,"inStock":true}');
 }, 60_000);
+
+it('runs every REST example in docs/history.md against a real server', async () => {
+  const script = `set -euo pipefail\n${await bashBlocks('docs/history.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toContain('"type":"ProductPriceChanged"');
+  expect(stdout).toMatch(/"count":\d+,"firstPosition":\d+/);
+  expect(stdout).toMatch(/"streamType":"product","version":2/);
+  expect(stdout).toContain('ProductCreated ProductDetailsChanged ProductPriceChanged');
+  // Time travel to version 1 shows the first price; an instant before the stream began is a 404 problem.
+  expect(stdout).toMatch(/"version":1,[^\n]*"price":\{"amount":1299,"currency":"USD"\}/);
+  expect(stdout).toContain('"status":404');
+  expect(stdout).toContain('"changes":[{"path":"price.amount","before":1299,"after":1499}]');
+  // The live tail: SSE framing, each event's position as its id.
+  expect(stdout).toMatch(/^retry: \d+$/m);
+  expect(stdout).toMatch(/^id: \d+\ndata: \{"position":\d+/m);
+}, 60_000);

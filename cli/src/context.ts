@@ -10,6 +10,8 @@ export type CliContext = {
   env: NodeJS.ProcessEnv;
   homeDir: string;
   now: () => Date;
+  /** Aborted when the person asks a long-running command to stop; without it, Ctrl-C and SIGTERM do. */
+  interrupt?: AbortSignal;
 };
 
 /** Reads stdin to its end (for `--input -` and `--password-stdin`). */

@@ -1,6 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Transport } from '@eventshop/sdk';
+import type { Transport, TransportRequest } from '@eventshop/sdk';
+
+const lowerCaseHeaders = (headers: http.IncomingHttpHeaders): Record<string, string> => {
+  const lowered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) lowered[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return lowered;
+};
 
 /**
  * The SDK's transport over Node's own `http` and `https`. A shopctl run sends one request or a
@@ -10,27 +18,28 @@ import type { Transport } from '@eventshop/sdk';
  */
 export const nodeHttpTransport = (): Transport => {
   const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+  /** Resolves with the response as soon as its status and headers are in; the body is still to be read. */
+  const send = (req: TransportRequest) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const url = new URL(req.url);
+      const secure = url.protocol === 'https:';
+      const open = secure ? https.request : http.request;
+      const outgoing = open(url, { method: req.method, headers: req.headers, signal: req.signal, agent: secure ? agents['https:'] : agents['http:'] }, resolve);
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
   return {
-    request: (req) =>
-      new Promise((resolve, reject) => {
-        const url = new URL(req.url);
-        const secure = url.protocol === 'https:';
-        const send = secure ? https.request : http.request;
-        const outgoing = send(url, { method: req.method, headers: req.headers, signal: req.signal, agent: secure ? agents['https:'] : agents['http:'] }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(response.headers)) {
-              if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-          });
-        });
-        outgoing.on('error', reject);
-        outgoing.end(req.body);
-      }),
+    async request(req) {
+      const response = await send(req);
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      return { status: response.statusCode ?? 0, headers: lowerCaseHeaders(response.headers), body: Buffer.concat(chunks).toString('utf8') };
+    },
+    // Event streams (`shopctl events tail`): the body is read as it arrives; aborting the request's signal ends it.
+    async stream(req) {
+      const response = await send(req);
+      return { status: response.statusCode ?? 0, headers: lowerCaseHeaders(response.headers), body: response };
+    },
     close: async () => {
       agents['http:'].destroy();
       agents['https:'].destroy();

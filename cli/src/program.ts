@@ -7,6 +7,7 @@ import { configGetCommand } from './commands/config/get.js';
 import { configListCommand } from './commands/config/list.js';
 import { configSetCommand } from './commands/config/set.js';
 import { addOperationCommands } from './commands/generated/register-operations.js';
+import { replayCommand } from './commands/history/replay.js';
 import type { CliContext } from './context.js';
 import { explainError } from './errors/explain-error.js';
 import { ExitCode, exitCodeFor } from './errors/exit-codes.js';
@@ -18,7 +19,7 @@ import { CLI_VERSION } from './version.js';
 /** The whole command tree for one context: generated operation commands plus the hand-written ones. */
 export const buildProgram = (context: CliContext): Command => {
   const program = addGlobalOptions(new Command('shopctl'))
-    .description('Operate an eventshop server: its catalog, users and health, from the API contract.')
+    .description('Operate an eventshop server: its catalog, users, health and history, from the API contract.')
     .version(CLI_VERSION, '-V, --version', 'Print the shopctl version')
     .addHelpText(
       'after',
@@ -28,6 +29,8 @@ export const buildProgram = (context: CliContext): Command => {
         '  shopctl login --url http://localhost:3000',
         '  shopctl products list',
         '  shopctl products create --help',
+        '  shopctl streams state product-<id> --at 2h',
+        '  shopctl events tail --json',
         '',
         'Exit codes: 0 ok, 1 error, 2 usage (missing or bad flag), 4 not logged in or not allowed, 130 cancelled.',
       ].join('\n'),
@@ -48,6 +51,7 @@ export const buildProgram = (context: CliContext): Command => {
     replacedBy: { [LOGIN_OPERATION]: () => loginCommand(context) },
     shortcuts: ['system.health', 'system.ready'],
   });
+  program.addCommand(replayCommand(context));
 
   // Commander copies these settings only to subcommands it creates itself, not to added ones.
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];

@@ -18,6 +18,7 @@ import { ConfigFileError } from '../config/config-file.js';
 import { ENV_VARIABLES } from '../config/connection.js';
 import { groupNoun, singular } from '../output/labels.js';
 import type { InputField } from '../schema/input-fields.js';
+import { CommandFailure } from './command-failure.js';
 import { CancelledError, ForeignAnswerError, OperationFailedError, UsageError, type OperationAttempt } from './cli-errors.js';
 import { isPromptExit } from './exit-codes.js';
 import { nextCommand } from './next-command.js';
@@ -34,7 +35,7 @@ export const explainError = (error: unknown, options: ExplainOptions): string =>
   if (error instanceof CancelledError || isPromptExit(error)) return 'Cancelled.';
   if (error instanceof CommanderError) return '';
   if (error instanceof UsageError) return [error.message, error.hint && formatUsageHint(error.hint)].filter(Boolean).join('\n');
-  if (error instanceof ConfigFileError) return error.message;
+  if (error instanceof ConfigFileError || error instanceof CommandFailure) return error.message;
   if (error instanceof ForeignAnswerError) return `${error.message} ${CHECK_URL}`;
   if (error instanceof OperationFailedError) return withDetails(explainApiError(error.failure, error.attempt), error.failure, options);
   if (error instanceof ShopApiError) return withDetails(explainApiError(error, undefined), error, options);

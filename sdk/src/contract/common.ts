@@ -40,7 +40,11 @@ export const Cursor = z
   .max(512)
   .describe('Opaque cursor from the previous page’s nextCursor');
 
-export const Timestamp = z.string().describe('ISO 8601 timestamp').meta({ examples: ['2026-11-24T12:00:00.000Z'] });
+/**
+ * `instant: true` in the metadata marks a field that holds a moment in time, so tools can offer
+ * friendlier spellings of it (shopctl also takes `--at 2h` or `--since yesterday`).
+ */
+export const Timestamp = z.string().describe('ISO 8601 timestamp').meta({ instant: true, examples: ['2026-11-24T12:00:00.000Z'] });
 
 export const page = <Item extends z.ZodType>(item: Item) =>
   z.object({

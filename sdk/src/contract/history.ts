@@ -103,7 +103,7 @@ export const HistoryPoint = z
     'Give a version such as 12 or an ISO instant such as 2026-11-20T10:00:00Z',
   )
   .describe('A version (12) or an ISO 8601 instant with its offset (2026-11-20T10:00:00Z)')
-  .meta({ examples: ['2'] });
+  .meta({ instant: true, examples: ['2'] });
 
 export const StreamSummary = z
   .object({

@@ -3,6 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../../context.js';
 import { CoercionError, coerceFlagValue } from '../../schema/coerce.js';
 import { flagNameFor } from '../../schema/flag-names.js';
+import { isInstantField } from '../../schema/instants.js';
 import { inputFieldsOf, valuePlaceholder, type InputField } from '../../schema/input-fields.js';
 import { groupCommandName, operationCommandName } from './command-names.js';
 import { operationHelpFooter } from './operation-help.js';
@@ -23,6 +24,7 @@ const describeField = (field: InputField): string =>
     field.description ?? '',
     field.positional && field.kind.type === 'enum' ? `(one of: ${field.kind.choices.join(', ')})` : '',
     !field.positional && field.required ? '(required)' : '',
+    isInstantField(field) ? '(also relative: 30m, 2h, 3d, yesterday, now)' : '',
   ]
     .filter(Boolean)
     .join(' ');

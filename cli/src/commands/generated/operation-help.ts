@@ -23,6 +23,7 @@ export const operationHelpFooter = (definition: OperationDefinition, fields: rea
     'Examples:',
     ...examples.map((example) => `  ${example}`),
     '',
+    ...(definition.kind === 'stream' ? ['Runs until Ctrl-C, printing each message as it arrives (--json: one JSON object per line).', ''] : []),
     `HTTP: ${definition.method} ${definition.path} (${WHO_MAY_CALL[definition.auth]})`,
   ].join('\n');
 };

@@ -1,6 +1,7 @@
 import { groupOf, type OperationDefinition } from '@eventshop/sdk/contract';
 import { renderKeyValue } from '../../output/key-value.js';
 import { groupNoun } from '../../output/labels.js';
+import { operationViews } from '../../output/operation-views.js';
 import type { Printer } from '../../output/printer.js';
 import { defaultColumns, renderTable } from '../../output/table.js';
 
@@ -11,11 +12,12 @@ import { defaultColumns, renderTable } from '../../output/table.js';
 export const printResult = (printer: Printer, definition: OperationDefinition, data: unknown): void => {
   const pagination = definition.pagination;
   const rows = pagination ? (data as Record<string, unknown> | undefined)?.[pagination.itemsField] : data;
+  const ownView = operationViews[definition.id as keyof typeof operationViews];
   if (!Array.isArray(rows)) {
-    printer.result(data, () => singleView(data, definition, printer));
+    printer.result(data, () => (ownView ? ownView(data, printer.presentation) : singleView(data, definition, printer)));
     return;
   }
-  printer.result(data, () => listView(rows as Record<string, unknown>[], definition, printer));
+  printer.result(data, () => (ownView && rows.length > 0 ? ownView(data, printer.presentation) : listView(rows as Record<string, unknown>[], definition, printer)));
   if (printer.json) return;
   // People read "No products found." where the table would be; scripts get an empty stdout and the note on stderr.
   if (rows.length === 0 && !printer.presentation.forPeople) printer.note(emptyListMessage(definition));

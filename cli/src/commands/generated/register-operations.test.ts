@@ -68,3 +68,23 @@ const fullHelp = (command: Command): string => {
   command.outputHelp();
   return text;
 };
+
+describe('history commands from three-segment ids', () => {
+  const program = buildProgram();
+
+  it('are named by the last two segments: shopctl streams state, shopctl events tail', () => {
+    expect(find(program, 'streams')?.commands.map((command) => command.name())).toEqual(['list', 'events', 'state', 'diff']);
+    expect(find(program, 'events')?.commands.map((command) => command.name())).toEqual(['list', 'count', 'tail', 'types']);
+    expect(find(program, 'ops')).toBeUndefined();
+  });
+
+  it('say in --help that a stream command runs until Ctrl-C', () => {
+    expect(fullHelp(find(program, 'events', 'tail')!)).toContain('Runs until Ctrl-C, printing each message as it arrives (--json: one JSON object per line).');
+    expect(fullHelp(find(program, 'events', 'list')!)).not.toContain('Runs until Ctrl-C');
+  });
+
+  it('say in --help that instant flags take relative spellings too', () => {
+    const help = fullHelp(find(program, 'streams', 'state')!).replace(/\s+/g, ' ');
+    expect(help).toContain('--at <string> The instant to show (ISO 8601) (also relative: 30m, 2h, 3d, yesterday, now)');
+  });
+});

@@ -10,7 +10,9 @@ import { canPrompt } from '../../prompts/field-prompts.js';
 import type { InputField } from '../../schema/input-fields.js';
 import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor } from '../command-usage.js';
+import { followStream } from './follow-stream.js';
 import { gatherInput, type FieldOptions } from './gather-input.js';
+import { withInstants } from './instant-input.js';
 import { printResult } from './print-result.js';
 import { keepSession, noteSecretsShownOnce } from './renew-session.js';
 import { allItems, callOperation } from './sdk-calls.js';
@@ -33,7 +35,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
   // `--input -` has taken stdin, so there is no keyboard left to answer prompts.
   const promptColors = canPrompt(context.io, globals) && own.input !== '-' ? printer.noteColors : undefined;
 
-  const input = await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors });
+  const input = withInstants(await gatherInput({ fields, fieldOptions, positionalValues, command, context, inputOption: own.input, hint, promptColors }), fields, context, printer, hint);
   await confirmOperation(definition, { yes: own.yes === true, interactive: promptColors !== undefined, io: context.io, hint });
   // A public command signs someone in (`users register`): like `shopctl login`, it may create the profile it saves to.
   const { configPath, connection } = await loadSession(context, globals, { mustExist: !(definition.auth === 'public' && definition.kind === 'command') });
@@ -41,6 +43,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
   const sent = definition.auth === 'public' ? undefined : connection.credential;
   const attempt = attemptOf(definition, { input, fields, hint, url: connection.url, credential: sent && { kind: sent.kind, source: sent.source } });
   try {
+    if (definition.kind === 'stream') return await followStream(definition, input, { client, context, printer });
     const pagination = definition.pagination;
     if (own.all && pagination) {
       if (input[pagination.cursorField] !== undefined) throw new UsageError(`Use either --all or --${pagination.cursorField}, not both.`, hint);

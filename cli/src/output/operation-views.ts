@@ -1,0 +1,26 @@
+import type { OperationId } from '@eventshop/sdk/contract';
+import { renderEntityDiff, type EntityDiffView } from './diff-view.js';
+import { eventLine, eventLines, type EventForLine } from './event-line.js';
+import type { Presentation } from './presentation.js';
+import { renderEntityState, type EntityStateView } from './state-view.js';
+
+/** How one operation's answer reads better than as the generic table or labelled lines. */
+export type OperationView = (data: unknown, presentation: Presentation) => string;
+
+const eventPage = (data: unknown, presentation: Presentation) => eventLines((data as { items: EventForLine[] }).items, presentation);
+
+/**
+ * Views for the operations where a table is poor. Every other operation prints the generic way;
+ * `--json` always prints the answer exactly as the server gave it.
+ */
+export const operationViews: Partial<Record<OperationId, OperationView>> = {
+  'ops.events.list': eventPage,
+  'ops.streams.events': eventPage,
+  'ops.streams.state': (data, presentation) => renderEntityState(data as EntityStateView, presentation),
+  'ops.streams.diff': (data, presentation) => renderEntityDiff(data as EntityDiffView, presentation),
+};
+
+/** How each message of a stream operation prints as one line; without one, a message prints as compact JSON. */
+export const messageLineViews: Partial<Record<OperationId, OperationView>> = {
+  'ops.events.live': (data, presentation) => eventLine(data as EventForLine, presentation),
+};
