@@ -168,7 +168,8 @@ const runExample = async (example: string): Promise<Outcome> => {
   if (parts[0]!.startsWith('printf ')) stdin = shellWords(parts.shift()!, env).slice(2).join(' ');
   const [shopctl, ...argvWithId] = shellWords(parts.shift()!, env);
   expect(shopctl).toBe('shopctl');
-  const definition = operationOf(argvWithId);
+  // `shopctl replay` reads the log through ops.events.list: it needs what those examples need.
+  const definition = operationOf(argvWithId) ?? (argvWithId[0] === 'replay' ? (operations['ops.events.list'] as OperationDefinition) : undefined);
   const { profile, id, replace = {} } = await prepare(definition);
   const argv = argvWithId.map((word) => (word === EXAMPLE_ID && id ? id : (replace[word] ?? word)));
 

@@ -29,7 +29,7 @@ export const buildProgram = (context: CliContext): Command => {
         '  shopctl login --url http://localhost:3000',
         '  shopctl products list',
         '  shopctl products create --help',
-        '  shopctl streams state product-<id> --at 2h',
+        '  shopctl streams state product-3f1c2a4e-7b9d-4e8a-9c1f-2d3e4f5a6b7c --at 2h',
         '  shopctl events tail --json',
         '',
         'Exit codes: 0 ok, 1 error, 2 usage (missing or bad flag), 4 not logged in or not allowed, 130 cancelled.',

