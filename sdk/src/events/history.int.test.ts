@@ -39,6 +39,23 @@ const headPosition = async () => {
   return last;
 };
 
+/**
+ * Waits until the feed shows a product's newest event. The feed shows an event once every older
+ * transaction in the cluster has finished, and test files write in parallel on one PostgreSQL, so
+ * a just-committed event can take a moment; once the newest shows, every earlier one does too.
+ */
+const shown = async (productId: string) => {
+  const { items } = await admin.ops.streams.events({ streamId: `product-${productId}` });
+  const newest = items.at(-1)!.eventId;
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    for await (const event of admin.ops.events.read({ streamType: 'product' })) {
+      if (event.eventId === newest) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`product-${productId} never showed in the feed`);
+};
+
 /** Everything after `after`, in commit order, as (position, eventId). */
 const logAfter = async (after: number) => {
   const seen: [number, string][] = [];
@@ -151,6 +168,7 @@ describe('client.ops.events against a real server', () => {
   it('read() narrows to the types asked for', async () => {
     const created = await createCup();
     await admin.products.update({ id: created.id, price: { amount: 1499, currency: 'USD' } });
+    await shown(created.id);
     const changes = [];
     for await (const event of admin.ops.events.read({ types: ['ProductPriceChanged'] })) changes.push(event);
     expect(changes.every((event) => event.type === 'ProductPriceChanged')).toBe(true);
@@ -159,7 +177,9 @@ describe('client.ops.events against a real server', () => {
 
   it('replay() runs the handler in order with progress, and resolves with a summary', async () => {
     const start = await headPosition();
-    for (let index = 0; index < 5; index++) await createCup();
+    let last = '';
+    for (let index = 0; index < 5; index++) last = (await createCup()).id;
+    await shown(last);
     const handled: number[] = [];
     const progress: ReplayProgress[] = [];
     const summary = await admin.ops.events.replay(
