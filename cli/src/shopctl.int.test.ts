@@ -163,6 +163,9 @@ describe('the shopctl process', () => {
       const { port } = silent.address() as { port: number };
       const child = launch(['health', '--url', `http://127.0.0.1:${port}`]);
       child.stdin.end();
+      // Read what it prints: a full pipe (a rebuild's warnings, say) would block it before it connects.
+      child.stdout.resume();
+      child.stderr.resume();
       const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
       const [socket] = (await once(silent, 'connection')) as [Socket];
       const connectionClosed = once(socket, 'close');

@@ -1,3 +1,4 @@
+import { inTransaction } from '../database/transaction.js';
 import type pg from 'pg';
 import { InvalidStateError, NotFoundError } from '../http/problems.js';
 import { logReader } from '../log/log-reader.js';
@@ -15,22 +16,6 @@ export type RetryOutcome = { failure: ParkedEvent; error?: string };
  */
 export const failureActions = (pool: pg.Pool, processors: readonly ProcessorDeclaration[]) => {
   const byName = new Map(processors.map((processor) => [processor.name, processor]));
-
-  const inTransaction = async <T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  };
 
   /** The parked row, locked, with its processor's checkpoint locked too. */
   const open = async (tx: pg.PoolClient, id: number, allowed: readonly ParkedEvent['status'][]) => {
@@ -84,7 +69,7 @@ export const failureActions = (pool: pg.Pool, processors: readonly ProcessorDecl
 
   return {
     async retry(id: number, by: string): Promise<RetryOutcome> {
-      return inTransaction(async (tx) => {
+      return inTransaction(pool, async (tx) => {
         const { failure, processor } = await open(tx, id, ['parked']);
         const parked = parkedStore(tx);
         const error = await handleOne(tx, processor, failure);
@@ -99,7 +84,7 @@ export const failureActions = (pool: pg.Pool, processors: readonly ProcessorDecl
     },
 
     async skip(id: number, reason: string, by: string): Promise<ParkedEvent> {
-      return inTransaction(async (tx) => {
+      return inTransaction(pool, async (tx) => {
         const { failure, processor } = await open(tx, id, ['parked', 'blocked']);
         const parked = parkedStore(tx);
         await parked.resolve(id, { status: 'skipped', reason, by });

@@ -1,3 +1,4 @@
+import { inTransaction } from '../database/transaction.js';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { cursorOf, logReader, type LogCursor, type StoredLogEvent } from '../log/log-reader.js';
@@ -71,22 +72,6 @@ export const compareTables = async (db: Queryable, tables: readonly string[], sc
     result.push({ table, liveRows: Number(row.live), rebuiltRows: Number(row.rebuilt), onlyLive: Number(row.only_live), onlyRebuilt: Number(row.only_rebuilt) });
   }
   return { equal: result.every((table) => table.onlyLive === 0 && table.onlyRebuilt === 0), tables: result };
-};
-
-const inTransaction = async <T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> => {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => (broken = true));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
 };
 
 type RebuildRow = { transaction_id: string; position: string | number; status: string };
