@@ -16,6 +16,10 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // One retry: two tests that start real processes (shopctl's SIGINT test, the tmux tail test) failed
+    // once each in six full runs on this 2-core machine, by timing out while other test files loaded it.
+    // A test that fails twice still fails the run; see the closing note of that session for the two.
+    retry: 1,
     pool: 'forks',
     // Two cores: more workers than that only adds contention on the one PostgreSQL.
     maxWorkers: 2,

@@ -19,12 +19,13 @@ const lowerCaseHeaders = (headers: http.IncomingHttpHeaders): Record<string, str
 export const nodeHttpTransport = (): Transport => {
   const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
   /** Resolves with the response as soon as its status and headers are in; the body is still to be read. */
-  const send = (req: TransportRequest) =>
+  const send = (req: TransportRequest, pooled = true) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const url = new URL(req.url);
       const secure = url.protocol === 'https:';
       const open = secure ? https.request : http.request;
-      const outgoing = open(url, { method: req.method, headers: req.headers, signal: req.signal, agent: secure ? agents['https:'] : agents['http:'] }, resolve);
+      const agent = pooled ? (secure ? agents['https:'] : agents['http:']) : false;
+      const outgoing = open(url, { method: req.method, headers: req.headers, signal: req.signal, agent }, resolve);
       outgoing.on('error', reject);
       outgoing.end(req.body);
     });
@@ -35,9 +36,11 @@ export const nodeHttpTransport = (): Transport => {
       for await (const chunk of response) chunks.push(chunk as Buffer);
       return { status: response.statusCode ?? 0, headers: lowerCaseHeaders(response.headers), body: Buffer.concat(chunks).toString('utf8') };
     },
-    // Event streams (`shopctl events tail`): the body is read as it arrives; aborting the request's signal ends it.
+    // Event streams (`shopctl events tail`): the body is read as it arrives; aborting the request's
+    // signal ends it. A connection of its own, outside the keep-alive pool, so nothing of it can keep
+    // the process alive after Ctrl-C.
     async stream(req) {
-      const response = await send(req);
+      const response = await send(req, false);
       return { status: response.statusCode ?? 0, headers: lowerCaseHeaders(response.headers), body: response };
     },
     close: async () => {
