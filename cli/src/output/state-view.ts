@@ -1,18 +1,12 @@
+import type { OutputOf } from '@eventshop/sdk';
 import { formatValue, isMoney } from './format-value.js';
 import { renderKeyValue } from './key-value.js';
 import type { Presentation } from './presentation.js';
 
 const INDENT = '  ';
 
-/** What time travel answers (`ops.streams.state`), as far as the view needs it. */
-export type EntityStateView = {
-  streamId: string;
-  streamType: string;
-  version: number;
-  occurredAt: string;
-  currentVersion: number;
-  state: Record<string, unknown>;
-};
+/** What time travel answers (`ops.streams.state`): the contract's own output type. */
+export type EntityStateView = OutputOf<'ops.streams.state'>;
 
 const isBranch = (value: unknown): value is Record<string, unknown> | unknown[] =>
   typeof value === 'object' && value !== null && !isMoney(value) && (!Array.isArray(value) || value.some((item) => typeof item === 'object' && item !== null));
