@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { operation } from './operation.js';
+import { secret } from './text.js';
 
 export const Role = z.enum(['customer', 'admin', 'operator', 'service']).describe('A role a principal holds');
 export type Role = z.infer<typeof Role>;
@@ -34,7 +35,7 @@ export const authOperations = {
     input: z
       .object({
         email: Email,
-        password: z.string().min(1).max(1024).describe('Password').meta({ examples: ['correct horse battery staple'] }),
+        password: secret(z.string().min(1).max(1024).describe('Password').meta({ examples: ['correct horse battery staple'] })),
       })
       .strict(),
     output: z.object({

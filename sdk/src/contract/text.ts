@@ -15,9 +15,12 @@ import { z } from 'zod';
  * where JSON Schema patterns carry no flags: a surrogate is only accepted as half of a pair.
  */
 export const SINGLE_LINE_TEXT = /^(?:[^\u0000-\u001F\u007F-\u009F\u2028\u2029\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+/** Secrets (passwords): compared, never shown, so only what cannot be stored or encoded is refused. */
+export const SECRET_TEXT = /^(?:[^\u0000\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
 export const MULTI_LINE_TEXT = /^(?:[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
 
 const SINGLE_LINE_MESSAGE = 'must be one line of text, without control characters (NUL, tab, line breaks, escape codes) or broken Unicode';
+const SECRET_MESSAGE = 'must not contain NUL or broken Unicode';
 const MULTI_LINE_MESSAGE = 'must be text without control characters other than tab and line breaks (no NUL, no escape codes) or broken Unicode';
 
 /**
@@ -28,10 +31,21 @@ const MULTI_LINE_MESSAGE = 'must be text without control characters other than t
 export const nonBlankText = (max: number) => z.string().trim().regex(/\S/, 'must not be blank').max(max);
 
 const multilineFields = new WeakSet<z.ZodType>();
+const secretFields = new WeakSet<z.ZodType>();
 
 /** Marks a text field that may span lines (tab, LF and CR allowed). Everything else is single-line. */
 export const multiline = <Schema extends z.ZodString>(schema: Schema): Schema => {
   multilineFields.add(schema);
+  return schema;
+};
+
+/**
+ * Marks a secret (a password): it is never printed, and a password chosen before the text rule
+ * existed (one with a tab, say) must still sign in, so only NUL and broken Unicode are refused.
+ * Apply it last: `.describe()` and friends return a new schema without the mark.
+ */
+export const secret = <Schema extends z.ZodString>(schema: Schema): Schema => {
+  secretFields.add(schema);
   return schema;
 };
 
@@ -59,6 +73,7 @@ export const withTextRules = <Schema extends z.ZodType>(schema: Schema, inMultil
   switch (def.type) {
     case 'string':
       if (def.format !== undefined) return schema;
+      if (secretFields.has(schema)) return (schema as unknown as z.ZodString).regex(SECRET_TEXT, SECRET_MESSAGE) as unknown as Schema;
       return (schema as unknown as z.ZodString).regex(
         multi ? MULTI_LINE_TEXT : SINGLE_LINE_TEXT,
         multi ? MULTI_LINE_MESSAGE : SINGLE_LINE_MESSAGE,

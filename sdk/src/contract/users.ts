@@ -3,16 +3,20 @@ import { Email, Role } from './auth.js';
 import { Cursor, ExpectedVersion, Id, Limit, Timestamp, page } from './common.js';
 import { eventType, personal } from './event.js';
 import { operation } from './operation.js';
-import { nonBlankText } from './text.js';
+import { nonBlankText, secret } from './text.js';
 
 // ---- Fields a client sends ----
 
-export const NewPassword = z
-  .string()
-  .min(12, 'Use at least 12 characters; a few unrelated words are easy to remember and hard to guess')
-  .max(1024)
-  .describe('Password, at least 12 characters')
-  .meta({ examples: ['correct horse battery staple'] });
+const newPassword = (description: string) =>
+  secret(
+    z
+      .string()
+      .min(12, 'Use at least 12 characters; a few unrelated words are easy to remember and hard to guess')
+      .max(1024)
+      .describe(description)
+      .meta({ examples: ['correct horse battery staple'] }),
+  );
+export const NewPassword = newPassword('Password, at least 12 characters');
 
 const PersonName = nonBlankText(200).describe('Full name').meta({ examples: ['Ada Lovelace'] });
 
@@ -176,8 +180,8 @@ export const userOperations = {
     },
     input: z
       .object({
-        currentPassword: z.string().min(1).max(1024).describe('Your password now').meta({ examples: ['correct horse battery staple'] }),
-        newPassword: NewPassword.describe('The new password, at least 12 characters'),
+        currentPassword: secret(z.string().min(1).max(1024).describe('Your password now').meta({ examples: ['correct horse battery staple'] })),
+        newPassword: newPassword('The new password, at least 12 characters'),
       })
       .strict(),
     output: UserSession,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT, operations, validateInput, type OperationDefinition } from './index.js';
+import { MULTI_LINE_TEXT, SECRET_TEXT, SINGLE_LINE_TEXT, operations, validateInput, type OperationDefinition } from './index.js';
 
 const create = operations['products.create'] as unknown as OperationDefinition;
 const search = operations['products.search'] as unknown as OperationDefinition;
@@ -53,6 +53,20 @@ describe('the text rule', () => {
     }
   });
 
+  it('lets a password hold any character that can be stored, so one chosen with a tab still signs in', () => {
+    const signIn = operations['auth.login'] as unknown as OperationDefinition;
+    const register = operations['users.register'] as unknown as OperationDefinition;
+    const changePassword = operations['users.changePassword'] as unknown as OperationDefinition;
+    const odd = 'tab\there and\nline \u001b[escape';
+    expect(errorsOf(signIn, { email: 'ada@example.com', password: odd })).toEqual([]);
+    expect(errorsOf(register, { email: 'ada@example.com', password: odd, name: 'Ada' })).toEqual([]);
+    expect(errorsOf(changePassword, { currentPassword: odd, newPassword: odd })).toEqual([]);
+    for (const hostile of ['nul\u0000in the middle', 'lone \uD83D surrogate']) {
+      expect(errorsOf(signIn, { email: 'ada@example.com', password: hostile }).map((error) => error.field)).toEqual(['password']);
+      expect(errorsOf(register, { email: 'ada@example.com', password: hostile, name: 'Ada' }).map((error) => error.field)).toEqual(['password']);
+    }
+  });
+
   it('accepts any well-formed text: accents, CJK, emoji (surrogate pairs)', () => {
     expect(errorsOf(create, { ...cup, name: 'Tasse à café 咖啡杯 ☕ 😀' })).toEqual([]);
     expect(SINGLE_LINE_TEXT.test('😀')).toBe(true);
@@ -67,7 +81,7 @@ describe('the text rule', () => {
       const walk = (node: typeof json, path: string) => {
         if (node.type === 'string' && node.format === undefined && node.enum === undefined) {
           const patterns = [node.pattern, ...(node.allOf ?? []).map((part) => part.pattern)];
-          if (!patterns.some((pattern) => pattern === SINGLE_LINE_TEXT.source || pattern === MULTI_LINE_TEXT.source)) unguarded.push(path);
+          if (!patterns.some((pattern) => [SINGLE_LINE_TEXT, MULTI_LINE_TEXT, SECRET_TEXT].some((rule) => pattern === rule.source))) unguarded.push(path);
         }
         for (const [name, property] of Object.entries(node.properties ?? {})) walk(property as typeof json, `${path}.${name}`);
         for (const option of node.anyOf ?? []) walk(option as typeof json, path);
