@@ -2,6 +2,7 @@ import { EVENT_TYPE_NAMES, type LoggedEvent, type opsOperations } from '@eventsh
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../infra/http/cursor.js';
 import type { Handlers } from '../infra/http/operations.js';
 import { RequestValidationError } from '../infra/http/problems.js';
+import { startingAfter } from '../infra/http/event-stream.js';
 import { LOG_START, logReader, type LogCursor, type LogFilter } from '../infra/log/log-reader.js';
 import type { Queryable } from '../infra/privacy/keyring.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
@@ -74,8 +75,8 @@ export const opsHandlers = (deps: {
       reader.count(await cursorAfter(after, async () => LOG_START), toLogFilter(filter)),
 
     'ops.events.live': async ({ after, ...filter }, { signal }) => {
-      const logFilter = toLogFilter(filter);
-      return followLog(deps.db, await cursorAfter(after, () => reader.head()), logFilter, signal);
+      const start = await cursorAfter(after, () => reader.head());
+      return startingAfter(start.position, followLog(deps.db, start, toLogFilter(filter), signal));
     },
 
     'ops.events.types': async () => ({ items: catalogue }),

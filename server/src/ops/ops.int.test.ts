@@ -281,6 +281,19 @@ describe('the live tail over Server-Sent Events', () => {
     expect(dataOf(frames).slice(0, 2).map((event) => event.position)).toEqual(mine.slice(1).map((event) => event.position));
   });
 
+  it('says where "from now on" began before any event, so a reader that drops early resumes with nothing missed', async () => {
+    const startFrame = (frames: string[]) => frames.find((frame) => /^id: \d+$/.test(frame));
+    // Stops at the first heartbeat too, so a stream that never says where it started fails here rather than hangs.
+    const { frames } = await tail('?types=ProductCreated', {}, (frames) => startFrame(frames) !== undefined || frames.some((frame) => frame.startsWith(': heartbeat')));
+    expect(startFrame(frames)).toBeDefined();
+    const start = startFrame(frames)!.slice('id: '.length);
+    // The reader is gone before any event; one is recorded while it is away.
+    const { id } = await createProduct();
+    await feedShows(`product-${id}`);
+    const resumed = await tail('?types=ProductCreated', { 'last-event-id': start }, (frames) => dataOf(frames).some((event) => event.streamId === `product-${id}`));
+    expect(dataOf(resumed.frames).map((event) => event.streamId)).toContain(`product-${id}`);
+  });
+
   it('keeps an idle stream alive with comment heartbeats', async () => {
     const { frames } = await tail('?types=UserForgotten', {}, (frames) => frames.some((frame) => frame.startsWith(': heartbeat')));
     expect(frames.some((frame) => frame.startsWith(': heartbeat'))).toBe(true);

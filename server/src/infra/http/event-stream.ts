@@ -30,6 +30,18 @@ export const withLastEventId = (definition: OperationDefinition, request: Fastif
   return { ...input, [field]: parsed.data };
 };
 
+const RESUME_POINT = Symbol('resume point');
+type WithResumePoint = { [RESUME_POINT]?: string | number };
+
+/**
+ * Marks a stream with the id a reader should resume after if it drops before the first message:
+ * where "from now on" began. It is sent as an id-only block (which moves an EventSource's
+ * `Last-Event-ID` without dispatching anything), so a reconnect after an early drop resumes from
+ * the start that was fixed, instead of fixing a new one and missing what came in between.
+ */
+export const startingAfter = <Messages extends AsyncIterable<unknown>>(id: string | number, messages: Messages): Messages =>
+  Object.assign(messages, { [RESUME_POINT]: id });
+
 /**
  * Serves a stream operation as Server-Sent Events: one `data:` line of JSON per message, its
  * contract-named field as the `id`, comment heartbeats while idle. Memory is bounded: the next
@@ -57,6 +69,8 @@ export const serveEventStream = async (
     'x-request-id': request.id,
   });
   raw.write('retry: 1000\n\n');
+  const start = (messages as WithResumePoint)[RESUME_POINT];
+  if (start !== undefined) raw.write(`id: ${String(start)}\n\n`);
   const onClose = () => stop.abort();
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), options.heartbeatMs);
