@@ -5,7 +5,7 @@ import { createPool } from '../server/src/infra/database/pool.js';
 import { createEventStore, handleCommand } from '../server/src/infra/eventstore.js';
 import { snapshotStore } from '../server/src/infra/snapshots.js';
 import { inlineProjections } from '../server/src/modules/index.js';
-import { inventoryDecider, inventoryStreamName } from '../server/src/modules/inventory/inventory.js';
+import { inventoryDecider, inventoryStreamName, type InventoryCommand } from '../server/src/modules/inventory/inventory.js';
 import { integerList, parseFlags, positiveInteger, type Bench } from './bench.js';
 import { startBenchServer, type BenchServer } from './fixture.js';
 import { formatMs, formatRate, table, verdict, type Log } from './format.js';
@@ -58,22 +58,17 @@ const appendsOf = async (databaseUrl: string, inventoryIds: string[]) => {
   }
 };
 
-/** Fills one item's stream with `events` stock events through the command path (batched appends, snapshots included). */
-const lengthenStream = async (databaseUrl: string, inventoryId: string, events: number) => {
+/** Runs `count` commands on one item through the command path (batched appends, snapshots included), from the bench process. */
+const commandsOn = async (databaseUrl: string, inventoryId: string, count: number, command: (index: number) => InventoryCommand) => {
   const pool = createPool(databaseUrl, 4);
   const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
   const snapshots = snapshotStore(pool);
   try {
     const metadata = { correlationId: 'bench', causationId: 'bench', actorId: null, requestId: 'bench', occurredAt: new Date().toISOString() };
-    for (let done = 0; done < events; done += 500) {
+    for (let done = 0; done < count; done += 500) {
       await Promise.all(
-        Array.from({ length: Math.min(500, events - done) }, (_, i) =>
-          handleCommand(eventStore, inventoryDecider, {
-            streamName: inventoryStreamName(inventoryId),
-            command: { type: 'SetStockLevel', data: { inventoryId, onHand: 1_000_000 + ((done + i) % 2), reason: 'count_correction', now: new Date() } },
-            metadata,
-            snapshots,
-          }),
+        Array.from({ length: Math.min(500, count - done) }, (_, i) =>
+          handleCommand(eventStore, inventoryDecider, { streamName: inventoryStreamName(inventoryId), command: command(done + i), metadata, snapshots }),
         ),
       );
     }
@@ -85,10 +80,16 @@ const lengthenStream = async (databaseUrl: string, inventoryId: string, events: 
 
 export const hotProductBench: Bench = {
   name: 'hot-product',
-  summary: 'reservations/s on one product at 1, 16, 64 clients beside 1,000 products; a 100,000-event item against a new one',
-  usage: ['--clients 1,16,64   concurrent callers per row', '--requests 2000     reservations per row', '--long 100000       events in the long stream (0 to skip)'],
+  summary: 'reservations/s on one product at 1, 16, 64 clients beside 1,000 products; a 100,000-event item against a new one; 5,000 open holds against none',
+  usage: [
+    '--clients 1,16,64   concurrent callers per row',
+    '--requests 2000     reservations per row',
+    '--long 100000       events in the long stream (0 to skip)',
+    '--holds 5000        open reservations on one item, against none (0 to skip)',
+  ],
   prepare(args) {
-    const flags = parseFlags(args, { clients: { type: 'string' }, requests: { type: 'string' }, long: { type: 'string' } });
+    const flags = parseFlags(args, { clients: { type: 'string' }, requests: { type: 'string' }, long: { type: 'string' }, holds: { type: 'string' } });
+    const openHolds = flags.holds === '0' ? 0 : (positiveInteger(flags.holds, 'holds') ?? 5000);
     const clientCounts = integerList(flags.clients, 'clients') ?? [1, 16, 64];
     const requests = positiveInteger(flags.requests, 'requests') ?? 2000;
     const longEvents = flags.long === '0' ? 0 : (positiveInteger(flags.long, 'long') ?? 100_000);
@@ -123,7 +124,10 @@ export const hotProductBench: Bench = {
           const long = await tracked(admin, 1_000_000_000);
           const fresh = await tracked(admin, 1_000_000_000);
           const t0 = performance.now();
-          await lengthenStream(databaseUrl, long.id, longEvents);
+          await commandsOn(databaseUrl, long.id, longEvents, (i) => ({
+            type: 'SetStockLevel',
+            data: { inventoryId: long.id, onHand: 1_000_000 + (i % 2), reason: 'count_correction', now: new Date() },
+          }));
           log('');
           log(`long stream: ${longEvents} events appended in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
           const one = [client()];
@@ -139,6 +143,32 @@ export const hotProductBench: Bench = {
             log(line);
           const slowdown = longRun.latency.p50Ms / freshRun.latency.p50Ms;
           log(`long stream p50 is ${slowdown.toFixed(2)}x a new stream's (target <= 1.5x): ${verdict(slowdown <= 1.5)}`);
+        }
+
+        if (openHolds > 0) {
+          // A hot item's open reservations are part of its state: their number must not slow a command down.
+          const rows: string[][] = [];
+          const ratios: number[] = [];
+          const piled = await tracked(admin, 1_000_000_000);
+          const hour = new Date(Date.now() + 3_600_000);
+          await commandsOn(databaseUrl, piled.id, openHolds, (i) => ({
+            type: 'ReserveStock',
+            data: { inventoryId: piled.id, reservationId: randomUUID(), orderId: `open-${i}`, quantity: 1, expiresAt: hour, now: new Date() },
+          }));
+          log('');
+          log(`open holds: ${openHolds} reservations left open on one item (from the bench process), against items with none`);
+          for (const count of [1, 16]) {
+            const clients = Array.from({ length: count }, client);
+            const fresh = await tracked(admin, 1_000_000_000);
+            const none = await reserveRun(clients, 300 * Math.min(count, 4), () => fresh.id);
+            const many = await reserveRun(clients, 300 * Math.min(count, 4), () => piled.id);
+            ratios.push(many.opsPerSec / none.opsPerSec);
+            for (const [label, run] of [['0 open', none], [`${openHolds} open`, many]] as const)
+              rows.push([label, String(count), formatRate(run.opsPerSec), formatMs(run.latency.p50Ms), formatMs(run.latency.p99Ms), String(run.failed)]);
+          }
+          for (const line of table(['holds on the item', 'clients', 'reserve/s', 'p50 ms', 'p99 ms', 'failed'], rows)) log(line);
+          const worst = Math.min(...ratios);
+          log(`with ${openHolds} open holds the item keeps ${(worst * 100).toFixed(0)}% of its rate with none, at worst (target >= 80%): ${verdict(worst >= 0.8)}`);
         }
       } finally {
         await server.close();
