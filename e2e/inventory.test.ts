@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, createShopClient, type ShopClient } from '@eventshop/sdk';
-import { makeDataDir, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { makeDataDir, REPO_ROOT, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { json, shopctl } from './support/shopctl.js';
 
 /**
@@ -90,7 +90,7 @@ describe('inventory', () => {
     ]);
   }, 60_000);
 
-  it('through shopctl: track, reserve with a short expiry, expire, restock, low-stock alert listed', async () => {
+  it('through shopctl: track, reserve with a short expiry, expire, restock, low-stock alert recorded and listed', async () => {
     const product = json<{ id: string }>(
       await shopctl(['products', 'create', '--name', 'E2E milk jug', '--price-amount', '1900', '--price-currency', 'EUR', '--category-id', 'jugs', '--json'], adminCli),
     );
@@ -98,28 +98,46 @@ describe('inventory', () => {
     expect(item.onHand).toBe(6);
 
     const held = json<{ inventory: { available: number } }>(
-      await shopctl(['inventory', 'reserve', item.id, '--order-id', 'e2e-cli-short', '--quantity', '5', '--expires-in-seconds', '1', '--json'], warehouseCli),
+      await shopctl(['inventory', 'reserve', item.id, '--order-id', 'e2e-cli-short', '--quantity', '1', '--expires-in-seconds', '1', '--json'], warehouseCli),
     );
-    // 1 available is below the threshold of 2: the alert is recorded and the item is listed.
-    expect(held.inventory.available).toBe(1);
-    const low = await shopctl(['inventory', 'low-stock'], adminCli);
-    expect(low.code, low.stderr).toBe(0);
-    expect(low.stdout).toContain(item.id);
-
+    expect(held.inventory.available).toBe(5);
     await expiryRecorded(item.id, 'e2e-cli-short');
-    const after = json<{ reserved: number; available: number; lowStock: boolean }>(await shopctl(['inventory', 'get', item.id, '--json'], warehouseCli));
-    expect(after).toMatchObject({ reserved: 0, available: 6, lowStock: false });
-    expect(json<{ items: { id: string }[] }>(await shopctl(['inventory', 'low-stock', '--json'], adminCli)).items.map((entry) => entry.id)).not.toContain(item.id);
-
-    const restocked = json<{ onHand: number }>(await shopctl(['inventory', 'set-stock', item.id, '--quantity', '30', '--reason', 'restock', '--json'], adminCli));
-    expect(restocked.onHand).toBe(30);
+    const after = json<{ reserved: number; available: number }>(await shopctl(['inventory', 'get', item.id, '--json'], warehouseCli));
+    expect(after).toMatchObject({ reserved: 0, available: 6 });
     const allocate = await shopctl(['inventory', 'allocate', item.id, '--order-id', 'e2e-cli-short'], warehouseCli);
     expect(allocate.code).toBe(1);
     expect(allocate.stderr).toMatch(/already expired/);
 
+    const restocked = json<{ onHand: number }>(await shopctl(['inventory', 'set-stock', item.id, '--quantity', '30', '--reason', 'restock', '--json'], adminCli));
+    expect(restocked.onHand).toBe(30);
+    // 1 left is below the threshold of 2: the alert is recorded and the item is listed.
+    const big = json<{ inventory: { available: number } }>(
+      await shopctl(['inventory', 'reserve', item.id, '--order-id', 'e2e-cli-big', '--quantity', '29', '--expires-in-seconds', '900', '--json'], warehouseCli),
+    );
+    expect(big.inventory.available).toBe(1);
+    const low = await shopctl(['inventory', 'low-stock'], adminCli);
+    expect(low.code, low.stderr).toBe(0);
+    expect(low.stdout).toContain(item.id);
+
     const events = json<{ items: { type: string }[] }>(await shopctl(['streams', 'events', `inventory-${item.id}`, '--json'], adminCli));
-    expect(events.items.map((event) => event.type)).toEqual(['InventoryTracked', 'StockReserved', 'LowStockDetected', 'ReservationExpired', 'StockLevelSet']);
+    expect(events.items.map((event) => event.type)).toEqual(['InventoryTracked', 'StockReserved', 'ReservationExpired', 'StockLevelSet', 'StockReserved', 'LowStockDetected']);
     const state = json<{ state: { reservations: Record<string, unknown>; onHand: number } }>(await shopctl(['streams', 'state', `inventory-${item.id}`, '--json'], adminCli));
-    expect(state.state).toMatchObject({ onHand: 30, reserved: 0, reservations: {} });
+    expect(state.state).toMatchObject({ onHand: 30, reserved: 29, reservations: { 'e2e-cli-big': { quantity: 29 } } });
+  }, 60_000);
+
+  it('runs every shopctl example in docs/inventory.md', async () => {
+    const guide = await readFile(path.join(REPO_ROOT, 'docs/inventory.md'), 'utf8');
+    const block = /## shopctl\n\n```sh\n([\s\S]*?)```/.exec(guide)![1]!;
+    const product = await admin.products.create({ name: 'E2E docs grinder', price: { amount: 8900, currency: 'EUR' }, categoryId: 'grinders' });
+    let inventoryId = '';
+    for (const line of block.trim().split('\n')) {
+      const words = line.replace(/#.*$/, '').trim().split(/\s+/);
+      expect(words[0]).toBe('shopctl');
+      const args = words.slice(1).map((word) => word.replace('<product-id>', product.id).replace('<inventory-id>', inventoryId));
+      const result = await shopctl(args, adminCli);
+      expect(result.code, `${line}\n${result.stderr}`).toBe(0);
+      if (!inventoryId) inventoryId = (await admin.inventory.byProduct({ productId: product.id })).id;
+    }
+    expect(await admin.inventory.get({ inventoryId })).toMatchObject({ onHand: 40, threshold: 5 });
   }, 60_000);
 });
