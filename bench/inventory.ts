@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
 import { performance } from 'node:perf_hooks';
 import type { ShopClient } from '@eventshop/sdk';
 import { createPool } from '../server/src/infra/database/pool.js';
@@ -22,7 +23,7 @@ const tracked = async (admin: ShopClient, quantity: number) => {
 const serviceClientFactory = async (server: BenchServer) => {
   const admin = server.client(server.adminToken);
   const { key } = await admin.apiKeys.create({ name: 'bench warehouse', role: 'service' });
-  return { admin, client: () => server.client(key) };
+  return { admin, key, client: () => server.client(key) };
 };
 
 /** Reservations per second from `clients` callers, each reserving 1 unit for its own order on `pick(i)`. */
@@ -198,18 +199,39 @@ const trackedItems = async (admin: ShopClient, count: number, stock: number) => 
   return items;
 };
 
+type Buyer = (inventoryId: string, orderId: string) => Promise<'sold' | 'refused' | 'error'>;
+
+/** A buyer through the SDK: every command carries an Idempotency-Key, so each one also writes an idempotency record. */
+const sdkBuyer =
+  (client: ShopClient): Buyer =>
+  (inventoryId, orderId) =>
+    client.inventory.reserve({ inventoryId, orderId, quantity: 1, expiresInSeconds: 3600 }).then(
+      () => 'sold' as const,
+      (error: { code?: string }) => (error.code === 'insufficient_stock' ? ('refused' as const) : ('error' as const)),
+    );
+
+/** A buyer as the test suite's race is: plain HTTP requests on one keep-alive pool, no Idempotency-Key. */
+const httpBuyer =
+  (baseUrl: string, apiKey: string, agent: Agent): Buyer =>
+  async (inventoryId, orderId) => {
+    try {
+      const response = await request(`${baseUrl}/api/inventory/${inventoryId}/reserve`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId, quantity: 1, expiresInSeconds: 3600 }),
+      });
+      const body = (await response.body.json()) as { code?: string };
+      if (response.statusCode === 200) return 'sold';
+      return response.statusCode === 409 && body.code === 'insufficient_stock' ? 'refused' : 'error';
+    } catch {
+      return 'error';
+    }
+  };
+
 /** One race: `buyers` concurrent reservations of 1 unit against the `stock` units of `item`. */
-const race = async (admin: ShopClient, clients: ShopClient[], item: { id: string }, stock: number, buyers: number) => {
-  const outcomes = await Promise.all(
-    Array.from({ length: buyers }, (_, i) =>
-      clients[i % clients.length]!.inventory
-        .reserve({ inventoryId: item.id, orderId: `race-${i}`, quantity: 1, expiresInSeconds: 3600 })
-        .then(
-          () => 'sold' as const,
-          (error: { code?: string }) => (error.code === 'insufficient_stock' ? ('refused' as const) : ('error' as const)),
-        ),
-    ),
-  );
+const race = async (admin: ShopClient, buy: Buyer, item: { id: string }, stock: number, buyers: number) => {
+  const outcomes = await Promise.all(Array.from({ length: buyers }, (_, i) => buy(item.id, `race-${i}`)));
   const after = await admin.inventory.get({ inventoryId: item.id });
   const sold = outcomes.filter((outcome) => outcome === 'sold').length;
   return { sold, errors: outcomes.filter((outcome) => outcome === 'error').length, oversold: sold > stock || after.reserved !== sold || after.available < 0 };
@@ -218,19 +240,26 @@ const race = async (admin: ShopClient, clients: ShopClient[], item: { id: string
 export const oversellBench: Bench = {
   name: 'oversell',
   summary: 'repeats 500 concurrent reservations against 100 units and counts the runs that oversold (target 0)',
-  usage: ['--runs 1000    races to run', '--buyers 500   concurrent reservations per race', '--stock 100    units per race'],
+  usage: [
+    '--runs 1000    races to run',
+    '--buyers 500   concurrent reservations per race',
+    '--stock 100    units per race',
+    '--sdk          buyers through the SDK (an idempotency record per request) instead of plain HTTP',
+  ],
   prepare(args) {
-    const flags = parseFlags(args, { runs: { type: 'string' }, buyers: { type: 'string' }, stock: { type: 'string' } });
+    const flags = parseFlags(args, { runs: { type: 'string' }, buyers: { type: 'string' }, stock: { type: 'string' }, sdk: { type: 'boolean' } });
     const runs = positiveInteger(flags.runs, 'runs') ?? 1000;
     const buyers = positiveInteger(flags.buyers, 'buyers') ?? 500;
     const stock = positiveInteger(flags.stock, 'stock') ?? 100;
     return async ({ databaseUrl, log }) => {
       const server = await startBenchServer(databaseUrl, 'process');
       try {
-        const { admin, client } = await serviceClientFactory(server);
-        // One SDK client: its 128 pooled connections stay under the server's per-address cap (256),
-        // which would otherwise refuse connections and count as errors rather than as buyers.
-        const clients = [client()];
+        const { admin, client, key } = await serviceClientFactory(server);
+        // One pool of 128 connections (an SDK client's, or the agent's): under the server's per-address
+        // cap (256), which would otherwise refuse connections and count as errors rather than as buyers.
+        const agent = new Agent({ connections: 128 });
+        const buy = flags.sdk ? sdkBuyer(client()) : httpBuyer(server.baseUrl, key, agent);
+        log(`buyers ${flags.sdk ? 'through the SDK' : 'over plain HTTP, as the test suite races (no Idempotency-Key)'}`);
         let oversold = 0;
         let undersold = 0;
         let errors = 0;
@@ -239,7 +268,7 @@ export const oversellBench: Bench = {
         log(`${runs} items of ${stock} units tracked in ${((performance.now() - t0) / 1000).toFixed(0)} s; racing`);
         const t1 = performance.now();
         for (let run = 1; run <= runs; run++) {
-          const result = await race(admin, clients, items[run - 1]!, stock, buyers);
+          const result = await race(admin, buy, items[run - 1]!, stock, buyers);
           if (result.oversold) oversold++;
           if (result.sold < stock) undersold++;
           errors += result.errors;
@@ -258,6 +287,7 @@ export const oversellBench: Bench = {
         oversold = Math.max(oversold, inLog.rows[0]!.oversold);
         log('');
         log(`${runs} races of ${buyers} buyers for ${stock} units in ${((performance.now() - t1) / 1000).toFixed(0)} s (${((performance.now() - t1) / runs).toFixed(0)} ms a race): ${oversold} oversold (target 0): ${verdict(oversold === 0)}`);
+        await agent.close();
       } finally {
         await server.close();
       }
