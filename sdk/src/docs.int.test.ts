@@ -32,31 +32,36 @@ afterAll(async () => {
 const runScript = (file: string, cwd: string) =>
   run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', file], { cwd, env, timeout: 60_000 });
 
+/** A guide's ```ts blocks as one module in the work directory, type-checked as an app would be; answers its path. */
+const typeCheckedGuide = async (guide: string, name: string) => {
+  const script = path.join(workDir, name);
+  await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, guide), 'utf8')));
+  await writeFile(
+    path.join(workDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        lib: ['ES2023'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        customConditions: ['@eventshop/source'],
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        skipLibCheck: true,
+        types: ['node'],
+        noEmit: true,
+      },
+      files: [name],
+    }),
+  );
+  const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+  await expect(run(process.execPath, [tsc, '-p', workDir], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
+  return script;
+};
+
 describe('the SDK guide and the partner example', () => {
   it('type-checks and runs every example in docs/sdk.md against a real server', async () => {
-    const script = path.join(workDir, 'docs-sdk.mts');
-    await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/sdk.md'), 'utf8')));
-    await writeFile(
-      path.join(workDir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2023'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          customConditions: ['@eventshop/source'],
-          strict: true,
-          noUncheckedIndexedAccess: true,
-          skipLibCheck: true,
-          types: ['node'],
-          noEmit: true,
-        },
-        files: ['docs-sdk.mts'],
-      }),
-    );
-    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    await expect(run(process.execPath, [tsc, '-p', workDir], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
-
+    const script = await typeCheckedGuide('docs/sdk.md', 'docs-sdk.mts');
     const { stdout } = await runScript(script, workDir);
     expect(stdout).toContain(`signed in as ${ADMIN_EMAIL} (admin)`);
     expect(stdout).toContain('price.amount: Use whole minor units (cents): 1999 for 19.99');
@@ -74,6 +79,15 @@ describe('the SDK guide and the partner example', () => {
     expect(stdout).toMatch(/replayed \d+ events, (\d+) of \1; the cup last cost \d+/);
     expect(stdout).toMatch(/replay stopped at position \d+ \(ProductCreated\): no room for this one/);
     expect(stdout).toContain('live: the cup now costs 1799\ntail ended cleanly');
+  }, 90_000);
+
+  it('type-checks and runs every example in docs/inventory.md against a real server', async () => {
+    const script = await typeCheckedGuide('docs/inventory.md', 'docs-inventory.mts');
+    const { stdout } = await runScript(script, workDir);
+    expect(stdout).toContain('same hold: true available: 1');
+    expect(stdout).toContain('sold out: Not enough stock: 2 requested, 1 available.');
+    expect(stdout).toContain('sold 4 on hand 1 low on stock true');
+    expect(stdout).toContain('listed as low: true');
   }, 90_000);
 
   it('runs the five-line example in sdk/README.md', async () => {

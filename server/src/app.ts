@@ -32,6 +32,7 @@ import { usersModule } from './modules/users/module.js';
 import { accountQueries } from './modules/users/projections.js';
 import { opsHandlers } from './ops/handlers.js';
 import { declaredProcessors, processorHandlers } from './ops/processors.js';
+import { inlineReadModels } from './ops/inline-rebuild.js';
 import { processorsReadiness } from './infra/processors/readiness.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 
@@ -140,7 +141,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
-    ...processorHandlers({ pool: deps.pool, processors }),
+    ...processorHandlers({ pool: deps.pool, processors, inlineReadModels: inlineReadModels(shopModules.flatMap((module) => module.readModels)) }),
   } satisfies HandlerTable;
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });

@@ -6,6 +6,8 @@ import { productDecider, productStreamName } from '../modules/products/products.
 import { inlineProjections } from '../server.js';
 import { createPool, type Pool } from './database/pool.js';
 import { createEventStore, handleCommand } from './eventstore.js';
+import { snapshotStore, type SnapshotStore } from './snapshots.js';
+import { inventoryDecider, inventoryStreamName, type InventoryCommand } from '../modules/inventory/inventory.js';
 
 let server: TestServer;
 let pool: Pool;
@@ -57,5 +59,38 @@ describe('a creation', () => {
     const productId = randomUUID();
     await createProduct(eventStores[0]!, productId, 'First');
     await expect(createProduct(eventStores[1]!, productId, 'Second')).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+describe('a state kept warm between commands', () => {
+  const inventoryCommand = (eventStore: PostgresEventStore, inventoryId: string, command: InventoryCommand, snapshots?: SnapshotStore) =>
+    handleCommand(eventStore, inventoryDecider, { streamName: inventoryStreamName(inventoryId), command, metadata, snapshots });
+  const reserve = (inventoryId: string, orderId: string): InventoryCommand => ({
+    type: 'ReserveStock',
+    data: { inventoryId, reservationId: randomUUID(), orderId, quantity: 1, expiresAt: new Date(Date.now() + 3_600_000), now: new Date() },
+  });
+
+  it('is used instead of a snapshot, and still sees what another instance appended meanwhile', async () => {
+    const inventoryId = randomUUID();
+    const [one, other] = [eventStores[0]!, eventStores[1]!];
+    const store = snapshotStore(pool);
+    let snapshotReads = 0;
+    const counting: SnapshotStore = { ...store, latest: (...args) => (snapshotReads++, store.latest(...args)) };
+    await inventoryCommand(one, inventoryId, { type: 'TrackInventory', data: { inventoryId, productId: randomUUID(), onHand: 5, threshold: 0, now: new Date() } }, counting);
+    const reads = snapshotReads;
+    const outcomes: string[] = [];
+    // Two instances take turns on one item with 5 units: each must count the other's holds.
+    for (let i = 0; i < 8; i++) {
+      const outcome = await inventoryCommand(i % 2 ? other : one, inventoryId, reserve(inventoryId, `order-${i}`), counting).then(
+        () => 'reserved',
+        (error: { code?: string }) => error.code ?? 'error',
+      );
+      outcomes.push(outcome);
+    }
+    expect(outcomes).toEqual(['reserved', 'reserved', 'reserved', 'reserved', 'reserved', 'insufficient_stock', 'insufficient_stock', 'insufficient_stock']);
+    // Each instance read a snapshot at most once (its first command on the item), then its warm state.
+    expect(snapshotReads - reads).toBeLessThanOrEqual(1);
+    const { state } = await inventoryCommand(one, inventoryId, reserve(inventoryId, 'order-0'));
+    expect(state).toMatchObject({ onHand: 5, reserved: 5 });
   });
 });

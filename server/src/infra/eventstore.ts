@@ -62,6 +62,13 @@ export type Decider<State, Command, StreamEvent extends Event> = {
    * Left out where the state holds what must not be stored outside the log (personal data in clear).
    */
   snapshotFingerprint?: string;
+  /**
+   * Set where `evolve` never changes a state it is given (it returns new objects, sharing the
+   * unchanged parts): the state after a stream's last command is then kept in memory and the next
+   * command reads only the events after it, instead of a snapshot and the events since. Another
+   * instance's appends are still read, so this changes speed only.
+   */
+  keepsStateWarm?: boolean;
 };
 
 export type CommandOutcome<State> = { state: State; version: number; appended: number };
@@ -88,6 +95,24 @@ type Queued<State, Command, StreamEvent extends Event> = {
 
 // One queue per stream per event store: commands for a stream never race each other inside this process.
 const queues = new WeakMap<PostgresEventStore, Map<string, Queued<any, any, any>[]>>();
+
+/** States kept warm (Decider.keepsStateWarm), per event store, the most recently used streams last. */
+const WARM_STREAMS = 1000;
+type WarmState = { decider: unknown; state: unknown; version: number };
+const warmStates = new WeakMap<PostgresEventStore, Map<string, WarmState>>();
+
+const warmStateOf = (eventStore: PostgresEventStore, streamName: string, decider: unknown) => {
+  const entry = warmStates.get(eventStore)?.get(streamName);
+  return entry && entry.decider === decider ? entry : undefined;
+};
+
+const keepWarm = (eventStore: PostgresEventStore, streamName: string, entry: WarmState) => {
+  let streams = warmStates.get(eventStore);
+  if (!streams) warmStates.set(eventStore, (streams = new Map()));
+  streams.delete(streamName);
+  streams.set(streamName, entry);
+  if (streams.size > WARM_STREAMS) streams.delete(streams.keys().next().value!);
+};
 
 /**
  * Runs one command through a pure decider against one stream, and answers its own outcome.
@@ -141,7 +166,8 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
   const { decider } = batch[0]!;
   const snapshots = decider.snapshotFingerprint !== undefined ? batch[0]!.options.snapshots : undefined;
   for (let attempt = 0; ; attempt++) {
-    const loaded = await loadState(eventStore, decider, streamName, snapshots);
+    const warm = decider.keepsStateWarm ? (warmStateOf(eventStore, streamName, decider) as { state: State; version: number } | undefined) : undefined;
+    const loaded = await loadState(eventStore, decider, streamName, snapshots, warm);
     let state = loaded.state;
     let version = loaded.version;
     const events: StreamEvent[] = [];
@@ -177,6 +203,7 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
         await snapshots.save(streamName, decider.snapshotFingerprint!, { version, occurredAt, state }).catch(() => {});
       }
     }
+    if (decider.keepsStateWarm) keepWarm(eventStore, streamName, { decider, state, version });
     for (const { entry, outcome } of decided) entry.resolve(outcome);
     for (const { entry, error } of refused) entry.reject(error);
     return;
@@ -184,19 +211,21 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
 };
 
 /**
- * A stream's current state and version, from the newest snapshot on. Emmett answers a read that
- * starts past the end with version 0, so the version is the snapshot's when nothing follows it.
+ * A stream's current state and version, from a state kept warm or the newest snapshot on. Emmett
+ * answers a read that starts past the end with version 0, so the version is the starting point's
+ * when nothing follows it.
  */
 export const loadState = async <State, StreamEvent extends Event>(
   eventStore: PostgresEventStore,
   decider: Pick<Decider<State, never, StreamEvent>, 'evolve' | 'initialState' | 'snapshotFingerprint'>,
   streamName: string,
   snapshots: SnapshotStore | undefined,
+  warm?: { state: State; version: number },
 ): Promise<{ state: State; version: number }> => {
-  const snapshot = snapshots && decider.snapshotFingerprint ? await snapshots.latest<State>(streamName, decider.snapshotFingerprint) : undefined;
-  const { events } = await eventStore.readStream<StreamEvent>(streamName, snapshot ? { from: BigInt(snapshot.version + 1) } : undefined);
-  let state = snapshot ? snapshot.state : decider.initialState();
+  const start = warm ?? (snapshots && decider.snapshotFingerprint ? await snapshots.latest<State>(streamName, decider.snapshotFingerprint) : undefined);
+  const { events } = await eventStore.readStream<StreamEvent>(streamName, start ? { from: BigInt(start.version + 1) } : undefined);
+  let state = start ? start.state : decider.initialState();
   for (const event of events) if (event) state = decider.evolve(state, event);
   const last = events[events.length - 1];
-  return { state, version: last ? Number(last.metadata.streamPosition) : (snapshot?.version ?? 0) };
+  return { state, version: last ? Number(last.metadata.streamPosition) : (start?.version ?? 0) };
 };

@@ -29,6 +29,8 @@ export type StreamTypeDeclaration = {
   initialState: () => unknown;
   /** Set where the state may be cached as a snapshot (see Decider.snapshotFingerprint). */
   snapshotFingerprint?: string;
+  /** How history shows a state, where the one `evolve` folds holds structures made for speed. */
+  present?: (state: any) => unknown;
 };
 
 /** A read model: its tables (readiness and rebuilds walk them) and, when kept inline, its projection. */

@@ -11,6 +11,7 @@ import { parkedStore } from '../infra/processors/parked.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
 import { progressOf, rebuildStore } from '../infra/processors/rebuild-store.js';
 import type { ModuleDeclaration } from '../modules/module.js';
+import { rebuildInlineReadModel, type InlineReadModel } from './inline-rebuild.js';
 
 /** Every processor the modules declare, with the module that declares it. */
 export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] => [
@@ -30,7 +31,12 @@ const jsonRow = (row: Record<string, unknown>) =>
 const actor = (context: RequestContext) => (context.principal ? `${context.principal.kind}:${context.principal.id}` : 'unknown');
 
 /** Operators' control of processors, parked failures and rebuilds. */
-export const processorHandlers = (deps: { pool: Pool; processors: readonly DeclaredProcessor[] }): Handlers<keyof typeof processorOperations> => {
+export const processorHandlers = (deps: {
+  pool: Pool;
+  processors: readonly DeclaredProcessor[];
+  /** Read models kept inline with appends: rebuilt at once, in one transaction (ops/inline-rebuild.ts). */
+  inlineReadModels?: readonly InlineReadModel[];
+}): Handlers<keyof typeof processorOperations> => {
   const checkpoints = checkpointStore(deps.pool);
   const parked = parkedStore(deps.pool);
   const rebuilds = rebuildStore(deps.pool);
@@ -47,6 +53,7 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
     await checkpoints.ensure([name]);
     return (await processorOverview(deps.pool, [entry]))[0]!;
   };
+  const inline = (name: string) => deps.inlineReadModels?.find((readModel) => readModel.name === name);
   const readModel = (name: string) => {
     const { processor } = find(name);
     if (processor.kind !== 'read-model') throw new InvalidStateError(`${name} is a reactor: reactors have side effects and are never replayed.`);
@@ -96,6 +103,12 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
     'ops.failures.skip': async ({ id, reason }, context) => actions.skip(Number(id), reason, actor(context)),
 
     'ops.readModels.rebuild': async ({ name }) => {
+      const inlineModel = inline(name);
+      if (inlineModel) {
+        // Done when this answers: the rebuild is one transaction, which also records it.
+        await rebuildInlineReadModel(deps.pool, inlineModel, { switchIn: true });
+        return progressOf((await rebuilds.get(name))!);
+      }
       const processor = readModel(name);
       const { events } = await logReader(deps.pool).behind({ transactionId: '0', position: 0 }, { types: processor.handles });
       const started = await rebuilds.start(name, events);
@@ -113,7 +126,7 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
     },
 
     'ops.readModels.progress': async ({ name }) => {
-      readModel(name);
+      if (!inline(name)) readModel(name);
       const rebuild = await rebuilds.get(name);
       if (!rebuild) throw new NotFoundError('Rebuild of', name);
       return progressOf(rebuild);

@@ -66,7 +66,8 @@ export const timeTravel = (deps: { db: Queryable; snapshots: SnapshotStore; stre
         const began = await streams.firstEventAt(streamId);
         throw new HttpProblem(404, 'not_found', 'The stream did not exist yet', `${streamId} began at ${began}, after ${point.at?.toISOString()}.`);
       }
-      return { streamId, streamType: streamTypeOf(streamId), version, occurredAt, currentVersion, state: state as Record<string, unknown> };
+      const shown = declaration.present ? declaration.present(state) : state;
+      return { streamId, streamType: streamTypeOf(streamId), version, occurredAt, currentVersion, state: shown as Record<string, unknown> };
     },
   };
 };

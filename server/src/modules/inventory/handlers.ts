@@ -7,7 +7,7 @@ import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
 import { NotFoundError } from '../../infra/http/problems.js';
 import { nameBasedId } from '../../infra/ids.js';
 import type { SnapshotStore } from '../../infra/snapshots.js';
-import { availableOf, inventoryDecider, inventoryStreamName, type Inventory, type InventoryCommand } from './inventory.js';
+import { availableOf, inventoryDecider, openReservation, inventoryStreamName, type Inventory, type InventoryCommand } from './inventory.js';
 import type { InventoryQueries } from './projections.js';
 
 /** Inventory ids are derived from the product id, so "one item per product" is the stream's own create guard. */
@@ -49,7 +49,7 @@ export const inventoryHandlers = (deps: {
 
   const reservationResult = (inventoryId: string, orderId: string, outcome: CommandOutcome<Inventory>, now: Date, status: 'active' | 'released' | 'allocated') => {
     const state = outcome.state as Tracked;
-    const open = state.reservations[orderId];
+    const open = openReservation(state, orderId);
     const closed = state.closed.find(([id]) => id === orderId);
     return {
       reservation: {

@@ -1,7 +1,7 @@
 import { DeciderSpecification } from '@event-driven-io/emmett';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../infra/http/problems.js';
-import { inventoryDecider, InsufficientStockError, ReservationClosedError, type InventoryEvent } from './inventory.js';
+import { inventoryDecider, InsufficientStockError, presentInventory, ReservationClosedError, type InventoryEvent } from './inventory.js';
 
 const given = DeciderSpecification.for(inventoryDecider);
 const now = new Date('2026-11-24T12:00:00.000Z');
@@ -108,5 +108,40 @@ describe('inventory decider', () => {
       ])
         .when({ type: 'SetStockLevel', data: { inventoryId, onHand: 8, reason: 'count_correction', now } })
         .then([{ type: 'StockLevelSet', data: { inventoryId, onHand: 8, previousOnHand: 20, reason: 'count_correction', setAt: at } }, detected(2)]));
+  });
+});
+
+describe('a hot item with thousands of open reservations', () => {
+  const holds = Array.from({ length: 5000 }, (_, i) => ({
+    type: 'StockReserved' as const,
+    data: { inventoryId, reservationId: `r-${i}`, orderId: `hot-${i}`, quantity: 1, expiresAt: new Date(now.getTime() + (i + 1) * 1000).toISOString(), reservedAt: at },
+  }));
+  const state = [tracked(1_000_000), ...holds].reduce(inventoryDecider.evolve, inventoryDecider.initialState());
+
+  it('still answers a repeated reservation with the hold it has, and finds one among thousands to allocate', () => {
+    expect(inventoryDecider.decide(reserve(1, 'hot-2500'), state)).toEqual([]);
+    expect(inventoryDecider.decide({ type: 'AllocateReservation', data: { inventoryId, orderId: 'hot-4999', now } }, state)).toEqual([
+      { type: 'ReservationAllocated', data: { inventoryId, reservationId: 'r-4999', orderId: 'hot-4999', quantity: 1, allocatedAt: at } },
+    ]);
+  });
+
+  it('gives back exactly the lapsed ones, oldest first, when a reservation comes after they lapsed', () => {
+    const threeSecondsOn = new Date(now.getTime() + 3000);
+    const events = inventoryDecider.decide(reserve(1, 'late', threeSecondsOn), state);
+    expect(events.map((event) => [event.type, (event.data as { orderId?: string }).orderId])).toEqual([
+      ['ReservationExpired', 'hot-0'],
+      ['ReservationExpired', 'hot-1'],
+      ['ReservationExpired', 'hot-2'],
+      ['StockReserved', 'late'],
+    ]);
+  });
+
+  it('evolves by sharing what did not change: the state before an event is left as it was', () => {
+    const after = inventoryDecider.evolve(state, { type: 'ReservationReleased', data: { inventoryId, reservationId: 'r-7', orderId: 'hot-7', quantity: 1, releasedAt: at } });
+    expect(presentInventory(state)).toMatchObject({ reserved: 5000, reservations: { 'hot-7': { reservationId: 'r-7' } } });
+    expect(presentInventory(after)).toMatchObject({ reserved: 4999 });
+    expect(Object.keys((presentInventory(after) as { reservations: object }).reservations)).toHaveLength(4999);
+    expect(() => inventoryDecider.decide({ type: 'AllocateReservation', data: { inventoryId, orderId: 'hot-7', now } }, after)).toThrow(/already released/);
+    expect(inventoryDecider.decide({ type: 'AllocateReservation', data: { inventoryId, orderId: 'hot-7', now } }, state)).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { inventoryEvents, type DomainEventOf } from '@eventshop/sdk/contract';
 import { HttpProblem, InvalidStateError, NotFoundError } from '../../infra/http/problems.js';
 import { deciderFingerprint } from '../../infra/snapshots.js';
+import { emptyMap, entriesOf, entriesWhile, getKey, removeKey, setKey, sizeOf, sortedMapCode, type SortedMap } from './sorted-map.js';
 
 // ---- Events (schemas in the contract) ----
 
@@ -62,8 +63,13 @@ export type Inventory =
       onHand: number;
       reserved: number;
       threshold: number;
-      /** Open reservations by order id. */
-      reservations: Record<string, OpenReservation>;
+      /**
+       * Open reservations by order id, and the same keyed by expiry (`expiryKey`) so lapsed ones are
+       * found from the oldest without looking at the rest. Both persistent: an event copies a path,
+       * not the map, so a hot item's cost per command does not grow with its open holds.
+       */
+      reservations: SortedMap<OpenReservation>;
+      expiring: SortedMap<string>;
       /** Recently closed reservations by order id, oldest first, at most CLOSED_REMEMBERED. */
       closed: [orderId: string, how: ClosedAs, reservationId: string, quantity: number][];
       /** LowStockDetected was recorded and availability has not recovered since. */
@@ -76,14 +82,22 @@ export const initialState = (): Inventory => ({ status: 'untracked' });
 
 export const availableOf = (state: Tracked) => Math.max(0, state.onHand - state.reserved);
 
+/** Sorts by expiry instant, then order: epoch milliseconds padded to a fixed width compare as strings. */
+const expiryKey = (expiresAt: string, orderId: string) => `${String(Date.parse(expiresAt)).padStart(15, '0')} ${orderId}`;
+const expiryOfKey = (key: string) => Number(key.slice(0, 15));
+
+export const openReservation = (state: Tracked, orderId: string): OpenReservation | undefined => getKey(state.reservations, orderId);
+export const openReservations = (state: Tracked): [orderId: string, OpenReservation][] => entriesOf(state.reservations);
+export const openReservationCount = (state: Tracked) => sizeOf(state.reservations);
+
 const close = (state: Tracked, orderId: string, how: ClosedAs): Tracked => {
-  const open = state.reservations[orderId];
+  const open = getKey(state.reservations, orderId);
   if (!open) return state;
-  const { [orderId]: _closed, ...reservations } = state.reservations;
   const closed = [...state.closed.filter(([id]) => id !== orderId), [orderId, how, open.reservationId, open.quantity] as Tracked['closed'][number]].slice(-CLOSED_REMEMBERED);
   return {
     ...state,
-    reservations,
+    reservations: removeKey(state.reservations, orderId),
+    expiring: removeKey(state.expiring, expiryKey(open.expiresAt, orderId)),
     closed,
     reserved: state.reserved - open.quantity,
     onHand: how === 'allocated' ? state.onHand - open.quantity : state.onHand,
@@ -97,7 +111,7 @@ const withAlertCleared = (state: Tracked): Tracked =>
 export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
   if (event.type === 'InventoryTracked') {
     const { productId, onHand, threshold } = event.data;
-    return { status: 'tracked', productId, onHand, reserved: 0, threshold, reservations: {}, closed: [], lowStockAlerted: false };
+    return { status: 'tracked', productId, onHand, reserved: 0, threshold, reservations: emptyMap(), expiring: emptyMap(), closed: [], lowStockAlerted: false };
   }
   if (state.status === 'untracked') return state;
   switch (event.type) {
@@ -107,9 +121,12 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
       return withAlertCleared({ ...state, threshold: event.data.threshold });
     case 'StockReserved': {
       const { orderId, reservationId, quantity, expiresAt } = event.data;
+      const replaced = getKey(state.reservations, orderId);
+      const expiring = replaced ? removeKey(state.expiring, expiryKey(replaced.expiresAt, orderId)) : state.expiring;
       return {
         ...state,
-        reservations: { ...state.reservations, [orderId]: { reservationId, quantity, expiresAt } },
+        reservations: setKey(state.reservations, orderId, { reservationId, quantity, expiresAt }),
+        expiring: setKey(expiring, expiryKey(expiresAt, orderId), orderId),
         closed: state.closed.filter(([id]) => id !== orderId),
         reserved: state.reserved + quantity,
       };
@@ -161,7 +178,7 @@ const withLowStockCheck = (state: Inventory, events: InventoryEvent[], at: strin
 };
 
 const open = (state: Tracked, orderId: string, now: Date): OpenReservation => {
-  const reservation = state.reservations[orderId];
+  const reservation = getKey(state.reservations, orderId);
   if (reservation) {
     if (new Date(reservation.expiresAt) <= now) throw new ReservationClosedError(orderId, 'expired');
     return reservation;
@@ -199,12 +216,13 @@ const setThreshold = ({ data }: SetLowStockThreshold, state: Inventory): Invento
   return withLowStockCheck(item, [{ type: 'LowStockThresholdSet', data: { inventoryId: data.inventoryId, threshold: data.threshold, setAt: at } }], at);
 };
 
-/** Reservations past their expiry that the expiry processor has not closed yet. */
-const due = (state: Tracked, now: Date) => Object.entries(state.reservations).filter(([, reservation]) => new Date(reservation.expiresAt) <= now);
+/** Reservations past their expiry that the expiry processor has not closed yet, oldest first; the rest are not looked at. */
+const due = (state: Tracked, now: Date): [string, OpenReservation][] =>
+  entriesWhile(state.expiring, (key) => expiryOfKey(key) <= now.getTime()).map(([, orderId]) => [orderId, getKey(state.reservations, orderId)!]);
 
 const reserve = ({ data }: ReserveStock, state: Inventory): InventoryEvent[] => {
   const item = tracked(state, data.inventoryId);
-  const existing = item.reservations[data.orderId];
+  const existing = getKey(item.reservations, data.orderId);
   // The same order asking again gets the hold it has: a retry must never reserve twice.
   if (existing && new Date(existing.expiresAt) > data.now) return [];
   const at = data.now.toISOString();
@@ -241,7 +259,7 @@ const closeReservation = (how: 'released' | 'allocated') => ({ data }: ReleaseRe
 
 const expire = ({ data }: ExpireReservation, state: Inventory): InventoryEvent[] => {
   const item = tracked(state, data.inventoryId);
-  const reservation = item.reservations[data.orderId];
+  const reservation = getKey(item.reservations, data.orderId);
   // Closed meanwhile (allocated, released, re-reserved) or not due: nothing to do.
   if (!reservation || new Date(reservation.expiresAt) > data.now) return [];
   const at = data.now.toISOString();
@@ -273,6 +291,20 @@ export const decide = (command: InventoryCommand, state: Inventory): InventoryEv
   }
 };
 
-export const inventoryDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState, close, withAlertCleared) };
+export const inventoryDecider = {
+  decide,
+  evolve,
+  initialState,
+  snapshotFingerprint: deciderFingerprint(evolve, initialState, close, withAlertCleared, expiryKey, ...sortedMapCode),
+  // evolve never changes a state it is given, so the last one can be kept warm between commands.
+  keepsStateWarm: true,
+};
+
+/** The item as history shows it: open reservations as a plain map by order, not the trees that hold them. */
+export const presentInventory = (state: Inventory) => {
+  if (state.status !== 'tracked') return state;
+  const { expiring: _byExpiry, reservations, ...rest } = state;
+  return { ...rest, reservations: Object.fromEntries(entriesOf(reservations)) };
+};
 
 export const inventoryStreamName = (inventoryId: string) => `inventory-${inventoryId}`;

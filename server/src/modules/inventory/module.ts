@@ -2,12 +2,12 @@ import { inventoryEvents } from '@eventshop/sdk/contract';
 import { declareModule } from '../module.js';
 import { expireDueReservations } from './expiry.js';
 import { inventoryHandlers } from './handlers.js';
-import { inventoryDecider } from './inventory.js';
+import { inventoryDecider, presentInventory } from './inventory.js';
 import { INVENTORY_TABLES, inventoryProjection, inventoryQueries } from './projections.js';
 
 export const inventoryModule = declareModule({
   name: 'inventory',
-  streams: [{ prefix: 'inventory', ...inventoryDecider }],
+  streams: [{ prefix: 'inventory', ...inventoryDecider, present: presentInventory }],
   events: inventoryEvents,
   readModels: [{ name: 'inventory_stock', tables: ['inventory_stock', 'inventory_reservations'], schema: INVENTORY_TABLES, inline: inventoryProjection }],
   handlers: ({ pool, eventStore, snapshots }) => inventoryHandlers({ pool, eventStore, snapshots, inventory: inventoryQueries(pool) }),

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { openBenchDatabase } from '/work/wt/stock/bench/database.js';
+import { createPool } from '/work/wt/stock/server/src/infra/database/pool.js';
+import { createEventStore, handleCommand } from '/work/wt/stock/server/src/infra/eventstore.js';
+import { snapshotStore } from '/work/wt/stock/server/src/infra/snapshots.js';
+import { inlineProjections, moduleSchemas } from '/work/wt/stock/server/src/modules/index.js';
+import { inventoryDecider, inventoryStreamName } from '/work/wt/stock/server/src/modules/inventory/inventory.js';
+const db = await openBenchDatabase();
+const pool = createPool(db.url, 8);
+import { migrate } from "/work/wt/stock/server/src/infra/database/migrations.js";
+await migrate(pool, moduleSchemas());
+const es = createEventStore(db.url, pool, inlineProjections());
+const snapshots = snapshotStore(pool);
+const metadata = { correlationId: 'b', causationId: 'b', actorId: null, requestId: 'b', occurredAt: new Date().toISOString() };
+const run = (id: string, command: any) => handleCommand(es, inventoryDecider, { streamName: inventoryStreamName(id), command, metadata, snapshots });
+const track = async () => { const id = randomUUID(); await run(id, { type: 'TrackInventory', data: { inventoryId: id, productId: randomUUID(), onHand: 1e9, threshold: 0, now: new Date() } }); return id; };
+const reserve = (id: string, order: string) => run(id, { type: 'ReserveStock', data: { inventoryId: id, reservationId: randomUUID(), orderId: order, quantity: 1, expiresAt: new Date(Date.now() + 3600e3), now: new Date() } });
+const piled = await track();
+for (let d = 0; d < 5000; d += 500) await Promise.all(Array.from({ length: 500 }, (_, i) => reserve(piled, `open-${d + i}`)));
+const fresh = await track();
+for (const [label, id] of [['fresh', fresh], ['piled', piled], ['fresh', fresh], ['piled', piled]] as const) {
+  const t0 = performance.now();
+  for (let i = 0; i < 200; i++) await reserve(id, `x-${randomUUID()}`);
+  console.log(label, ((performance.now() - t0) / 200).toFixed(2), 'ms/command');
+}
+const { state } = await reserve(piled, 'probe');
+let t = performance.now(); const json = JSON.stringify(state); console.log('stringify', (performance.now() - t).toFixed(1), 'ms', json.length, 'bytes');
+t = performance.now(); await snapshots.save('probe', 'x', { version: 1, occurredAt: new Date().toISOString(), state }); console.log('save', (performance.now() - t).toFixed(1), 'ms');
+t = performance.now(); await snapshots.latest('probe', 'x'); console.log('load', (performance.now() - t).toFixed(1), 'ms');
+await es.close(); await pool.end(); await db.close();
