@@ -188,6 +188,25 @@ export const processorOperations = {
     input: z.object({ name: ProcessorName }).strict(),
     output: RebuildProgress,
     successStatus: 202,
+    followWith: 'ops.readModels.watch',
+  }),
+  'ops.readModels.watch': operation({
+    id: 'ops.readModels.watch',
+    method: 'GET',
+    path: '/api/ops/read-models/:name/rebuild/watch',
+    kind: 'stream',
+    finite: true,
+    auth: 'operator',
+    summary: 'Watch a read model rebuild to its end',
+    description:
+      'Server-Sent Events: the rebuild’s progress (events done, events per second, time left) every `interval` ms while it runs, then its final state with the row-for-row comparison, then an `end` event and the stream closes. A rebuild that is not running answers its last state at once and ends. 404 when it was never rebuilt.',
+    input: z
+      .object({
+        name: ProcessorName,
+        interval: z.number().int().min(100).max(10_000).optional().describe('Milliseconds between progress messages (100-10000, default 1000)').meta({ examples: [1000] }),
+      })
+      .strict(),
+    output: RebuildProgress,
   }),
   'ops.readModels.progress': operation({
     id: 'ops.readModels.progress',

@@ -9,7 +9,8 @@ import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
-import { progressOf, rebuildStore } from '../infra/processors/rebuild-store.js';
+import { progressOf, rebuildStore, type Rebuild } from '../infra/processors/rebuild-store.js';
+import { sleep } from '../infra/processors/runner.js';
 import type { ModuleDeclaration } from '../modules/module.js';
 
 /** Every processor the modules declare, with the module that declares it. */
@@ -26,6 +27,22 @@ const jsonRow = (row: Record<string, unknown>) =>
       typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString()) : value instanceof Date ? value.toISOString() : value,
     ]),
   );
+
+/**
+ * The rebuild's state now, then again every `intervalMs` while it runs, ending with the message
+ * that shows it finished (or failed): each one read from its row, so every instance answers the
+ * same whichever one runs the rebuild.
+ */
+async function* watchRebuild(read: () => Promise<Rebuild | undefined>, first: Rebuild, intervalMs: number, signal: AbortSignal) {
+  let current: Rebuild | undefined = first;
+  while (current && !signal.aborted) {
+    yield progressOf(current);
+    if (current.status !== 'running') return;
+    await sleep(intervalMs, signal);
+    if (signal.aborted) return;
+    current = await read();
+  }
+}
 
 const actor = (context: RequestContext) => (context.principal ? `${context.principal.kind}:${context.principal.id}` : 'unknown');
 
@@ -110,6 +127,14 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
       if (Number.isNaN(instant.getTime())) throw new RequestValidationError([{ field: 'at', message: 'Give an ISO 8601 instant such as 2026-11-20T10:00:00Z' }]);
       const { rows, replayed } = await readModelAt(deps.pool, processor, id, instant);
       return { name, id, at: instant.toISOString(), replayedEvents: replayed, rows: rows.map(jsonRow) };
+    },
+
+    'ops.readModels.watch': async ({ name, interval }, { signal }) => {
+      readModel(name);
+      // Checked before the stream opens, so a read model never rebuilt is a plain 404.
+      const first = await rebuilds.get(name);
+      if (!first) throw new NotFoundError('Rebuild of', name);
+      return watchRebuild(() => rebuilds.get(name), first, interval ?? 1000, signal);
     },
 
     'ops.readModels.progress': async ({ name }) => {
