@@ -43,11 +43,11 @@ export const RebuildProgress = z
 export const ProcessorStatus = z
   .object({
     name: ProcessorName,
-    kind: z.enum(['read-model', 'reactor']),
+    kind: z.enum(['read-model', 'reactor', 'scheduled']).describe('scheduled: a task run every few seconds (reservation expiry), led like a processor; it reads no log, so its lag is 0'),
     module: z.string(),
     status: z
       .enum(['running', 'catching_up', 'rebuilding', 'paused', 'failing', 'stopped'])
-      .describe('stopped: no instance holds it; failing: retrying an event or has parked ones'),
+      .describe('stopped: no instance holds it; failing: retrying an event or has parked ones (a scheduled task: its last pass failed)'),
     checkpoint: Position.describe('Position of the last event it has handled (0: none yet)'),
     head: Position.describe('Position of the newest event it will handle'),
     lagEvents: z.number().int().describe('Events it handles that are committed and not yet handled'),
@@ -55,7 +55,7 @@ export const ProcessorStatus = z
     heldBy: z.string().nullable().describe('The instance running it (host:pid), null when none'),
     parked: z.number().int().describe('Parked and blocked events waiting for an operator'),
     lastError: z.string().nullable(),
-    updatedAt: Timestamp,
+    updatedAt: Timestamp.describe('When its checkpoint last moved (a scheduled task: its last pass)'),
     rebuild: RebuildProgress.nullable().describe('The running or last rebuild (read models)'),
   })
   .describe('A background processor');
@@ -90,7 +90,8 @@ export const processorOperations = {
     kind: 'query',
     auth: 'operator',
     summary: 'List background processors',
-    description: 'Every declared processor and read model kept after commit: checkpoint, head, lag in events and seconds, who runs it, status and parked count.',
+    description:
+      'Every declared processor, read model kept after commit and scheduled task: checkpoint, head, lag in events and seconds, who runs it, status and parked count.',
     input: z.object({}).strict(),
     output: z.object({ items: z.array(ProcessorStatus) }),
     tableColumns: processorColumns,
@@ -102,7 +103,8 @@ export const processorOperations = {
     kind: 'command',
     auth: 'operator',
     summary: 'Pause a processor',
-    description: 'It finishes the batch in flight and handles nothing more until resumed; events wait in the log, none are lost.',
+    description:
+      'It finishes the batch in flight and handles nothing more until resumed; events wait in the log, none are lost. A scheduled task finishes its pass and makes no other until resumed.',
     input: z.object({ name: ProcessorName }).strict(),
     output: ProcessorStatus,
     tableColumns: processorColumns,

@@ -5,19 +5,41 @@ import type { Handlers, RequestContext } from '../infra/http/operations.js';
 import { HttpProblem, InvalidStateError, NotFoundError, RequestValidationError } from '../infra/http/problems.js';
 import { logReader } from '../infra/log/log-reader.js';
 import { checkpointStore } from '../infra/processors/checkpoints.js';
+import { isEventProcessor, type ScheduledProcessor } from '../infra/processors/declaration.js';
 import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
 import { progressOf, rebuildStore, type Rebuild } from '../infra/processors/rebuild-store.js';
 import { sleep } from '../infra/processors/runner.js';
-import type { ModuleDeclaration } from '../modules/module.js';
+import type { ModuleContext, ModuleDeclaration } from '../modules/module.js';
 
-/** Every processor the modules declare, with the module that declares it. */
-export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] => [
-  ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
-  ...extra,
-];
+/**
+ * Every processor and scheduled task the modules declare, with the module that declares it. Tasks
+ * are bound to `context` here, so the runtime runs them without knowing what a module is.
+ */
+export const declaredProcessors = (modules: readonly ModuleDeclaration[], context: ModuleContext, extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] =>
+  checkedNames([
+    ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
+    ...modules.flatMap((module) =>
+      (module.scheduledTasks ?? []).map((task) => {
+        const processor: ScheduledProcessor = { kind: 'scheduled', name: task.name, intervalMs: task.intervalMs, tick: () => task.tick(context) };
+        return { module: module.name, processor };
+      }),
+    ),
+    ...extra,
+  ]);
+
+/** One name each, spelled as the ops routes take it: a task named `a-b` could never be paused. */
+const checkedNames = (declared: DeclaredProcessor[]): DeclaredProcessor[] => {
+  const seen = new Set<string>();
+  for (const { module, processor } of declared) {
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(processor.name)) throw new Error(`${module}: processor or task name "${processor.name}" must be lowercase letters, digits and underscores`);
+    if (seen.has(processor.name)) throw new Error(`${module}: processor or task name "${processor.name}" is declared twice`);
+    seen.add(processor.name);
+  }
+  return declared;
+};
 
 /** Column values as JSON can carry them: BIGINT arrives as bigint (Emmett's global type parser), timestamps as Date. */
 const jsonRow = (row: Record<string, unknown>) =>
@@ -51,7 +73,7 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
   const checkpoints = checkpointStore(deps.pool);
   const parked = parkedStore(deps.pool);
   const rebuilds = rebuildStore(deps.pool);
-  const actions = failureActions(deps.pool, deps.processors.map((entry) => entry.processor));
+  const actions = failureActions(deps.pool, deps.processors.map((entry) => entry.processor).filter(isEventProcessor));
 
   const find = (name: string) => {
     const entry = deps.processors.find((candidate) => candidate.processor.name === name);
@@ -66,6 +88,7 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
   };
   const readModel = (name: string) => {
     const { processor } = find(name);
+    if (processor.kind === 'scheduled') throw new InvalidStateError(`${name} is a scheduled task: it keeps no read model to rebuild.`);
     if (processor.kind !== 'read-model') throw new InvalidStateError(`${name} is a reactor: reactors have side effects and are never replayed.`);
     return processor;
   };
