@@ -171,7 +171,13 @@ const runExample = async (example: string): Promise<Outcome> => {
   const [shopctl, ...argvWithId] = shellWords(parts.shift()!, env);
   expect(shopctl).toBe('shopctl');
   // `shopctl replay` reads the log through ops.events.list: it needs what those examples need.
-  const definition = operationOf(argvWithId) ?? (argvWithId[0] === 'replay' ? (operations['ops.events.list'] as OperationDefinition) : undefined);
+  const definition =
+    operationOf(argvWithId) ??
+    (argvWithId[0] === 'replay'
+      ? (operations['ops.events.list'] as OperationDefinition)
+      : argvWithId[1] === 'what-if'
+        ? (operations['ops.readModels.rows'] as OperationDefinition)
+        : undefined);
   const { profile, id, replace = {} } = await prepare(definition);
   const argv = argvWithId.map((word) => (word === EXAMPLE_ID && id ? id : (replace[word] ?? word)));
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createShopClient, type ShopClient } from '@eventshop/sdk';
@@ -116,5 +116,81 @@ describe('a rebuild’s progress as a stream', () => {
     expect(detached.code, detached.stderr).toBe(0);
     expect(JSON.parse(detached.stdout)).toMatchObject({ status: 'running', eventsDone: 0 });
     await rebuildDone();
+  });
+});
+
+describe('shopctl read-models what-if', () => {
+  it('runs a changed projection over history and shows the rows it would add, remove and change, leaving the live read model alone', async () => {
+    // Live: wi-keep has 1 active product (its other one discontinued); wi-gone has none (so no row);
+    // sample-wi has one. The changed projection counts discontinued products and leaves out sample-… categories.
+    const create = (name: string, amount: number, categoryId: string) => admin.products.create({ name, price: { amount, currency: 'USD' }, categoryId });
+    await create('Kept 1', 1000, 'wi-keep');
+    const gone = await create('Kept 2', 3000, 'wi-keep');
+    const lonely = await create('Gone 1', 500, 'wi-gone');
+    await create('Sample 1', 700, 'sample-wi');
+    await admin.products.delete({ id: gone.id });
+    await admin.products.delete({ id: lonely.id });
+    await caughtUp();
+    const before = await server.query('SELECT * FROM catalog_category_stats ORDER BY 1, 2');
+
+    const run = await shopctl(['read-models', 'what-if', 'catalog_category_stats', '--script', 'examples/changed-category-stats.ts', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ readModel: 'catalog_category_stats', equal: false, liveMovedMeanwhile: false });
+    expect(report.replayedEvents).toBeGreaterThan(0);
+    const [table] = report.tables;
+    expect(table).toMatchObject({ table: 'catalog_category_stats', key: ['category_id', 'currency'], added: 1, removed: 1, changed: 1 });
+    expect(table.samples.added).toEqual([expect.objectContaining({ category_id: 'wi-gone', active_products: 1, min_price: 500 })]);
+    expect(table.samples.removed).toEqual([expect.objectContaining({ category_id: 'sample-wi', active_products: 1 })]);
+    expect(table.samples.changed).toEqual([
+      {
+        key: { category_id: 'wi-keep', currency: 'USD' },
+        columns: {
+          active_products: { live: 1, whatIf: 2 },
+          avg_price: { live: 1000, whatIf: 2000 },
+          max_price: { live: 1000, whatIf: 3000 },
+          total_price: { live: 1000, whatIf: 4000 },
+        },
+      },
+    ]);
+    // The rows it left alone (watch-even, watch-odd) are the same on both sides, and the live copy is untouched.
+    expect(table.liveRows - table.removed).toBe(table.whatIfRows - table.added);
+    expect(await server.query('SELECT * FROM catalog_category_stats ORDER BY 1, 2')).toEqual(before);
+    expect(await server.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'eventshop_%'`)).toEqual([]);
+
+    // For people: the counts, then each kind with its sample.
+    const text = await shopctl(['read-models', 'what-if', 'catalog_category_stats', '--script', 'examples/changed-category-stats.ts']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/catalog_category_stats: added \(1\)\n {2}\+ .*wi-gone/);
+    expect(text.stdout).toMatch(/catalog_category_stats: removed \(1\)\n {2}- .*sample-wi/);
+    expect(text.stdout).toMatch(/~ category_id=wi-keep currency=USD: active_products 1 → 2/);
+    expect(text.stderr).toMatch(/The live read model was not touched/);
+  });
+
+  it('refuses a script that returns no tables, and a table the read model does not have', async () => {
+    const script = path.join(directory, 'bad.mjs');
+    await writeFile(script, `export default () => {};\nexport const done = () => ({ not_a_table: [{ id: 1 }] });\n`);
+    const run = await shopctl(['read-models', 'what-if', 'catalog_category_stats', '--script', script]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not_a_table/);
+    const none = path.join(directory, 'none.mjs');
+    await writeFile(none, `export default () => {};\nexport const done = () => 42;\n`);
+    const refused = await shopctl(['read-models', 'what-if', 'catalog_category_stats', '--script', none]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/must return the rows of its scratch copy by table/);
+  });
+
+  it('pages live rows over REST in key order with the checkpoint, and refuses a hand-made cursor with a 400', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const first = await server.app.inject({ url: '/api/ops/read-models/catalog_category_stats/tables/catalog_category_stats/rows?limit=2', headers });
+    expect(first.statusCode).toBe(200);
+    const page = first.json();
+    expect(page).toMatchObject({ table: 'catalog_category_stats', key: ['category_id', 'currency'], checkpoint: expect.any(Number), nextAfter: expect.any(String) });
+    expect(page.items).toHaveLength(2);
+    const next = (await server.app.inject({ url: `/api/ops/read-models/catalog_category_stats/tables/catalog_category_stats/rows?limit=2&after=${page.nextAfter}`, headers })).json();
+    expect(next.items[0].category_id >= page.items[1].category_id).toBe(true);
+    const forged = Buffer.from(JSON.stringify(['x'])).toString('base64url');
+    expect((await server.app.inject({ url: `/api/ops/read-models/catalog_category_stats/tables/catalog_stats_products/rows?after=${forged}`, headers })).statusCode).toBe(400);
+    expect((await server.app.inject({ url: '/api/ops/read-models/catalog_category_stats/tables/users/rows', headers })).statusCode).toBe(404);
   });
 });

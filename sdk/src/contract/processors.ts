@@ -45,6 +45,7 @@ export const ProcessorStatus = z
     name: ProcessorName,
     kind: z.enum(['read-model', 'reactor', 'scheduled']).describe('scheduled: a task run every few seconds (reservation expiry), led like a processor; it reads no log, so its lag is 0'),
     module: z.string(),
+    handles: z.array(z.string()).describe('The event types it is given (none for a scheduled task)'),
     status: z
       .enum(['running', 'catching_up', 'rebuilding', 'paused', 'failing', 'stopped'])
       .describe('stopped: no instance holds it; failing: retrying an event or has parked ones (a scheduled task: its last pass failed)'),
@@ -220,6 +221,32 @@ export const processorOperations = {
     description: 'The running or last rebuild: events done, rate, time left, and the comparison once it has switched. 404 when it was never rebuilt.',
     input: z.object({ name: ProcessorName }).strict(),
     output: RebuildProgress,
+  }),
+  'ops.readModels.rows': operation({
+    id: 'ops.readModels.rows',
+    method: 'GET',
+    path: '/api/ops/read-models/:name/tables/:table/rows',
+    kind: 'query',
+    auth: 'operator',
+    summary: 'Read a read model’s live rows, a page at a time',
+    description:
+      'Every row of one of the read model’s tables, in primary-key order, with the read model’s checkpoint as of the same snapshot: what `shopctl read-models what-if` compares a changed projection with. Pass `nextAfter` back as `after` for the next page.',
+    input: z
+      .object({
+        name: ProcessorName,
+        table: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'Use one of the read model’s tables').describe('One of the read model’s tables').meta({ examples: ['catalog_category_stats'] }),
+        after: z.string().max(2000).optional().describe('The last page’s `nextAfter` (default: the first page)'),
+        limit: z.number().int().min(1).max(1000).optional().describe('Rows per page (1-1000, default 500)').meta({ examples: [500] }),
+      })
+      .strict(),
+    output: z.object({
+      table: z.string(),
+      key: z.array(z.string()).describe('The primary key’s columns: how rows are matched'),
+      checkpoint: Position.describe('Position of the last event the live read model had applied when this page was read'),
+      items: z.array(z.record(z.string(), z.unknown())),
+      nextAfter: z.string().nullable().describe('Pass as `after` for the next page; null on the last'),
+    }),
+    pagination: { cursorField: 'after', itemsField: 'items', nextCursorField: 'nextAfter' },
   }),
   'ops.readModels.get': operation({
     id: 'ops.readModels.get',

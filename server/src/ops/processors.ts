@@ -9,6 +9,7 @@ import { isEventProcessor, type ScheduledProcessor } from '../infra/processors/d
 import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
+import { primaryKeyOf, readModelRows } from '../infra/processors/read-model-rows.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
 import { progressOf, rebuildStore, type Rebuild } from '../infra/processors/rebuild-store.js';
 import { sleep } from '../infra/processors/runner.js';
@@ -141,6 +142,15 @@ export const processorHandlers = (deps: { pool: Pool; processors: readonly Decla
       const started = await rebuilds.start(name, events);
       if (!started) throw new HttpProblem(409, 'rebuild_running', 'A rebuild is running', `${name} is being rebuilt already; follow it with GET /api/ops/read-models/${name}/rebuild.`);
       return progressOf(started);
+    },
+
+    'ops.readModels.rows': async ({ name, table, after, limit }) => {
+      const processor = readModel(name);
+      if (!processor.tables.includes(table)) throw new NotFoundError(`Table of ${name}`, table);
+      const key = await primaryKeyOf(deps.pool, table);
+      if (key.length === 0) throw new InvalidStateError(`${table} has no primary key, so its rows cannot be paged or matched.`);
+      const page = await readModelRows(deps.pool, { processor: name, table, key, after, limit: limit ?? 500 });
+      return { table, key: key.map((column) => column.name), ...page };
     },
 
     'ops.readModels.get': async ({ name, id, at }) => {

@@ -64,6 +64,7 @@ export const processorOverview = async (db: Queryable, declared: readonly Declar
         name: processor.name,
         kind: processor.kind,
         module,
+        handles: processor.kind === 'scheduled' ? [] : [...processor.handles],
         status,
         checkpoint: cursor.position,
         head: head.position,
