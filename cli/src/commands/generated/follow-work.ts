@@ -1,8 +1,7 @@
 import type { ShopClient } from '@eventshop/sdk';
-import { operations, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
+import { operations, pathParameterNames, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
 import type { CliContext } from '../../context.js';
 import { CommandFailure } from '../../errors/command-failure.js';
-import { pathParameterNames } from '@eventshop/sdk/contract';
 import { groupCommandName, operationCommandName } from './command-names.js';
 import type { Printer } from '../../output/printer.js';
 import { progressBar } from '../../output/progress-bar.js';
