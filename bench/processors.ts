@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../server/src/infra/config.js';
-import { createPool, type Pool } from '../server/src/infra/database/pool.js';
+import { createPool, LONG_STATEMENT_MS, withDeadline, type Pool } from '../server/src/infra/database/pool.js';
 import { cursorOf, LOG_START, logReader } from '../server/src/infra/log/log-reader.js';
 import { checkpointStore } from '../server/src/infra/processors/checkpoints.js';
-import { compareWithFreshReplay } from '../server/src/infra/processors/rebuild.js';
 import { rebuildStore } from '../server/src/infra/processors/rebuild-store.js';
 import { startProcessors } from '../server/src/infra/processors/runtime.js';
 import { categoryStatsProcessor } from '../server/src/modules/products/category-stats.js';
@@ -27,24 +26,35 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const seedProductEvents = async (pool: Pool, count: number) => {
   const products = Math.ceil(count / 2.1);
   const chunk = 5000;
-  for (let from = 0; from < products; from += chunk) {
-    const to = Math.min(products, from + chunk) - 1;
-    const ids = `(SELECT g, md5('bench-product-' || g)::uuid AS id FROM generate_series(${from}, ${to}) g)`;
-    const common = `'{}'::jsonb, '1', gen_random_uuid()::text, pg_current_xact_id()`;
-    await pool.query(
-      `INSERT INTO emt_messages (stream_id, stream_position, message_data, message_metadata, message_schema_version, message_id, transaction_id, message_type)
-       SELECT 'product-' || id, 1, jsonb_build_object('productId', id, 'sku', null, 'name', 'Bench ' || g, 'description', '',
-              'price', jsonb_build_object('amount', 100 + g % 5000, 'currency', CASE WHEN g % 2 = 0 THEN 'USD' ELSE 'EUR' END),
-              'categoryId', 'cat-' || (g % 50), 'createdAt', now()), ${common}, 'ProductCreated' FROM ${ids} s
-       UNION ALL
-       SELECT 'product-' || id, 2, jsonb_build_object('productId', id, 'price', jsonb_build_object('amount', 200 + g % 7000, 'currency', CASE WHEN g % 2 = 0 THEN 'USD' ELSE 'EUR' END),
-              'previousPrice', jsonb_build_object('amount', 100 + g % 5000, 'currency', 'USD'), 'changedAt', now()), ${common}, 'ProductPriceChanged' FROM ${ids} s
-       UNION ALL
-       SELECT 'product-' || id, 3, jsonb_build_object('productId', id, 'discontinuedAt', now()), ${common}, 'ProductDiscontinued' FROM ${ids} s WHERE g % 10 = 0`,
-    );
+  // Bulk statements outlive the pool's 5 s statement limit on a loaded machine: a session of their own without it.
+  const client = await pool.connect();
+  await client.query('SET statement_timeout = 0');
+  const run = (text: string) => client.query(withDeadline(text, [], LONG_STATEMENT_MS));
+  try {
+    for (let from = 0; from < products; from += chunk) {
+      const to = Math.min(products, from + chunk) - 1;
+      const ids = `(SELECT g, md5('bench-product-' || g)::uuid AS id FROM generate_series(${from}, ${to}) g)`;
+      const common = `'{}'::jsonb, '1', gen_random_uuid()::text, pg_current_xact_id()`;
+      await run(
+        `INSERT INTO emt_messages (stream_id, stream_position, message_data, message_metadata, message_schema_version, message_id, transaction_id, message_type)
+         SELECT 'product-' || id, 1, jsonb_build_object('productId', id, 'sku', null, 'name', 'Bench ' || g, 'description', '',
+                'price', jsonb_build_object('amount', 100 + g % 5000, 'currency', CASE WHEN g % 2 = 0 THEN 'USD' ELSE 'EUR' END),
+                'categoryId', 'cat-' || (g % 50), 'createdAt', now()), ${common}, 'ProductCreated' FROM ${ids} s
+         UNION ALL
+         SELECT 'product-' || id, 2, jsonb_build_object('productId', id, 'price', jsonb_build_object('amount', 200 + g % 7000, 'currency', CASE WHEN g % 2 = 0 THEN 'USD' ELSE 'EUR' END),
+                'previousPrice', jsonb_build_object('amount', 100 + g % 5000, 'currency', 'USD'), 'changedAt', now()), ${common}, 'ProductPriceChanged' FROM ${ids} s
+         UNION ALL
+         SELECT 'product-' || id, 3, jsonb_build_object('productId', id, 'discontinuedAt', now()), ${common}, 'ProductDiscontinued' FROM ${ids} s WHERE g % 10 = 0`,
+      );
+    }
+    // As autovacuum would soon after a bulk load: without statistics the planner reads the log's
+    // commit order by bitmap scan and sort (every page sorting what is left of the log), not by its index.
+    await run('ANALYZE emt_messages');
+    const { rows } = await run(`SELECT count(*)::int AS count FROM emt_messages WHERE stream_id LIKE 'product-%'`);
+    return (rows[0] as { count: number }).count;
+  } finally {
+    client.release(true);
   }
-  const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM emt_messages WHERE stream_id LIKE 'product-%'`);
-  return rows[0]!.count;
 };
 
 const waitUntil = async (check: () => Promise<boolean>, timeoutMs: number) => {
@@ -82,7 +92,7 @@ const rebuildRun = async (databaseUrl: string, events: number, log: Log) => {
       const rebuildSeconds = (Date.now() - rebuildStart) / 1000;
       const rebuild = (await rebuilds.get(categoryStatsProcessor.name))!;
 
-      // Where the time goes: reading the log alone, then reading plus the handler (one transaction, no interleaving).
+      // Where the time goes: reading the log alone, through the same reader and page size; the rest of the rebuild is the handler and its commits.
       const readStart = Date.now();
       const reader = logReader(pool);
       for (let cursor = LOG_START; ; ) {
@@ -91,10 +101,7 @@ const rebuildRun = async (databaseUrl: string, events: number, log: Log) => {
         cursor = cursorOf(page[page.length - 1]!);
       }
       const readSeconds = (Date.now() - readStart) / 1000;
-      const replayStart = Date.now();
-      await compareWithFreshReplay(pool, categoryStatsProcessor);
-      const replaySeconds = (Date.now() - replayStart) / 1000;
-      log(`  breakdown: reading ${seeded} events alone ${readSeconds.toFixed(1)} s; read + handler in one transaction (plus copy and compare) ${replaySeconds.toFixed(1)} s; rebuild through the leader's loop ${rebuildSeconds.toFixed(1)} s`);
+      log(`  breakdown: reading ${seeded} events alone ${readSeconds.toFixed(1)} s (${formatRate(seeded / readSeconds)} ev/s); rebuild through the leader's loop ${rebuildSeconds.toFixed(1)} s`);
       return { events: seeded, catchUpRate: seeded / catchUpSeconds, rebuildRate: rebuild.eventsDone / rebuildSeconds, rebuildSeconds, equal: rebuild.comparison?.equal, status: rebuild.status };
     } finally {
       await runtime.stop();
@@ -183,7 +190,7 @@ const takeoverRun = async (databaseUrl: string, kills: number) => {
 export const processorsBench: Bench = {
   name: 'processors',
   summary: 'rebuild rate of the category statistics, lag from commit to applied under 16 writers, takeover after kill -9',
-  usage: ['--events 100000[,1000000]  events replayed by the rebuild', '--writers 16 --seconds 10  the lag run', '--kills 5  takeovers timed'],
+  usage: ['--events 100000[,1000000]  events replayed by the rebuild (the 1,000,000 run takes minutes: ask for it)', '--writers 16 --seconds 10  the lag run', '--kills 5  takeovers timed'],
   prepare(args) {
     const flags = parseFlags(args, { events: { type: 'string' }, writers: { type: 'string' }, seconds: { type: 'string' }, kills: { type: 'string' } });
     const eventCounts = integerList(flags.events, 'events') ?? [100_000];

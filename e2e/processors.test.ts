@@ -44,4 +44,17 @@ describe('processors on two server processes sharing one database', () => {
     expect(comparison.equal, JSON.stringify(comparison.tables)).toBe(true);
     expect(comparison.tables.find((table) => table.table === 'catalog_stats_products')!.liveRows).toBeGreaterThan(20);
   }, 180_000);
+
+  it('lead scheduled tasks the same way: after kill -9 of the instance running reservation expiry, the other takes it and carries on', async () => {
+    await expect.poll(() => cluster.holderOf('inventory_reservation_expiry'), { timeout: 10_000, interval: 50 }).not.toBeNull();
+    const holder = (await cluster.holderOf('inventory_reservation_expiry'))!;
+    await cluster.serverNamed(holder)!.stop('SIGKILL');
+    const survivors = cluster.alive().map((server) => server.child.pid);
+    await expect.poll(() => cluster.holderOf('inventory_reservation_expiry'), { timeout: 10_000, interval: 100 }).toMatch(new RegExp(`:(${survivors.join('|')})$`));
+    // And it makes passes there: its last pass moves on.
+    const taken = (await cluster.entry('inventory_reservation_expiry')).updatedAt;
+    await expect.poll(async () => (await cluster.entry('inventory_reservation_expiry')).updatedAt, { timeout: 10_000, interval: 100 }).not.toBe(taken);
+    expect(await cluster.entry('inventory_reservation_expiry')).toMatchObject({ kind: 'scheduled', status: 'running', lastError: null });
+    await cluster.start();
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { configListCommand } from './commands/config/list.js';
 import { configSetCommand } from './commands/config/set.js';
 import { addOperationCommands } from './commands/generated/register-operations.js';
 import { replayCommand } from './commands/history/replay.js';
+import { whatIfCommand } from './commands/read-models/what-if.js';
 import type { CliContext } from './context.js';
 import { explainError } from './errors/explain-error.js';
 import { ExitCode, exitCodeFor } from './errors/exit-codes.js';
@@ -52,6 +53,8 @@ export const buildProgram = (context: CliContext): Command => {
     shortcuts: ['system.health', 'system.ready'],
   });
   program.addCommand(replayCommand(context));
+  // Beside the generated `read-models` commands: what-if runs the person's own projection.
+  program.commands.find((command) => command.name() === 'read-models')?.addCommand(whatIfCommand(context));
 
   // Commander copies these settings only to subcommands it creates itself, not to added ones.
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];

@@ -1,5 +1,5 @@
 import { createPool, type Pool } from '../../server/src/infra/database/pool.js';
-import { processorOverview } from '../../server/src/infra/processors/overview.js';
+import { processorOverview, type DeclaredProcessor } from '../../server/src/infra/processors/overview.js';
 import { recorderProcessor } from '../../server/src/infra/processors/recorder.js';
 import { compareWithFreshReplay } from '../../server/src/infra/processors/rebuild.js';
 import { categoryStatsProcessor } from '../../server/src/modules/products/category-stats.js';
@@ -8,9 +8,11 @@ import { startServerProcess, type ServerProcess } from './server-process.js';
 const ADMIN = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
 
 /** What the cluster runs, as the ops listing sees it (the recorder's instance name does not matter here). */
-const declared = [
+const declared: DeclaredProcessor[] = [
   { module: 'catalog', processor: categoryStatsProcessor },
   { module: 'testing', processor: recorderProcessor('', 0) },
+  // Led by the same runtime; its pass does not matter to the listing.
+  { module: 'inventory', processor: { kind: 'scheduled', name: 'inventory_reservation_expiry', intervalMs: 1000, tick: async () => {} } },
 ];
 
 /**
@@ -68,6 +70,10 @@ export const processorCluster = (databaseUrl: string, options: { recorderDelayMs
     },
 
     overview,
+    /** One processor's line of the ops listing. */
+    async entry(name: string) {
+      return (await overview()).find((entry) => entry.name === name)!;
+    },
     async holderOf(name: string) {
       return (await overview()).find((entry) => entry.name === name)!.heldBy;
     },

@@ -103,7 +103,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     return payload;
   });
 
-  const processors = deps.processors ?? declaredProcessors(shopModules);
+  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
+  const processors = deps.processors ?? declaredProcessors(shopModules, context);
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -132,7 +133,6 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
-  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),

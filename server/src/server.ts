@@ -11,7 +11,6 @@ import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
-import { startLeaderTask, type LeaderTask } from './infra/background/leader-task.js';
 import type { LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
@@ -84,7 +83,8 @@ export const createServer = async (
       await pool.query(RECORDER_TABLE);
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
-    const processors = declaredProcessors(shopModules, extra);
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
+    const processors = declaredProcessors(shopModules, context, extra);
     const app = await buildApp({
       pool,
       eventStore,
@@ -100,30 +100,14 @@ export const createServer = async (
     });
     notice = (line) => app.log.warn(line);
     let runtime: ProcessorRuntime | undefined;
-    let scheduled: LeaderTask[] = [];
-    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
     const startBackgroundWork = async () => {
-      if (config.scheduledTasks && scheduled.length === 0) {
-        scheduled = shopModules.flatMap((module) =>
-          (module.scheduledTasks ?? []).map((task) =>
-            startLeaderTask({
-              name: task.name,
-              connectionString: databaseUrl,
-              lockKey: task.lockKey,
-              intervalMs: task.intervalMs,
-              tick: async () => {
-                await task.tick(context);
-              },
-              onError: (error) => app.log.warn({ err: error, task: task.name }, 'scheduled task failed; retrying'),
-            }),
-          ),
-        );
-      }
       if (runtime || !config.processors) return;
+      // Scheduled tasks are led like processors, through the same runtime (listed, paused, taken over alike).
+      const led = processors.map((entry) => entry.processor).filter((processor) => processor.kind !== 'scheduled' || config.scheduledTasks);
       runtime = await startProcessors({
         databaseUrl,
         pool,
-        processors: processors.map((entry) => entry.processor),
+        processors: led,
         options: {
           maxAttempts: config.processorMaxAttempts,
           retryBaseMs: config.processorRetryMs,
@@ -146,7 +130,6 @@ export const createServer = async (
       },
       startBackgroundWork,
       async close() {
-        await Promise.all(scheduled.map((task) => task.stop()));
         await app.close();
         // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
         await runtime?.stop();

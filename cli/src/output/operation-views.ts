@@ -2,6 +2,7 @@ import type { OperationId } from '@eventshop/sdk/contract';
 import { renderEntityDiff, type EntityDiffView } from './diff-view.js';
 import { eventLine, eventLines, type EventForLine } from './event-line.js';
 import type { Presentation } from './presentation.js';
+import { progressLine } from './progress-bar.js';
 import { renderEntityState, type EntityStateView } from './state-view.js';
 
 /** How one operation's answer reads better than as the generic table or labelled lines. */
@@ -23,4 +24,15 @@ export const operationViews: Partial<Record<OperationId, OperationView>> = {
 /** How each message of a stream operation prints as one line; without one, a message prints as compact JSON. */
 export const messageLineViews: Partial<Record<OperationId, OperationView>> = {
   'ops.events.live': (data, presentation) => eventLine(data as EventForLine, presentation),
+  'ops.readModels.watch': (data) => rebuildLine(data as RebuildForLine),
+};
+
+type RebuildForLine = { status: string; eventsDone: number; eventsTotal: number; eventsPerSecond: number; secondsLeft: number | null; comparison: { equal: boolean } | null; error: string | null };
+
+/** A rebuild's progress as the replay's bar draws it, then how it ended. */
+const rebuildLine = (rebuild: RebuildForLine) => {
+  const bar = progressLine({ done: rebuild.eventsDone, total: rebuild.eventsTotal, eventsPerSecond: rebuild.eventsPerSecond, secondsLeft: rebuild.secondsLeft ?? 0 });
+  if (rebuild.status === 'running') return `running  ${bar}`;
+  if (rebuild.status === 'failed') return `failed  ${bar}  ${rebuild.error ?? ''}`.trimEnd();
+  return `done  ${bar}  ${rebuild.comparison?.equal ? 'equal to the live copy row for row' : 'DIFFERED from the live copy (see the comparison)'}`;
 };

@@ -79,6 +79,16 @@ export type OperationDefinition<
    * takes it back to resume after a reconnect (the server reads `Last-Event-ID` into it).
    */
   readonly resume?: { readonly inputField: string; readonly idField: string };
+  /**
+   * For `stream` operations that end by themselves (a rebuild's progress): after the last message
+   * the server sends an `end` event and closes; readers stop there instead of reconnecting.
+   */
+  readonly finite?: boolean;
+  /**
+   * For commands that start work and answer 202: the finite stream operation, taking the same path
+   * fields, that follows that work to its end. shopctl follows it after the answer (`--detach` not to).
+   */
+  readonly followWith?: string;
 };
 
 /**

@@ -43,11 +43,12 @@ export const RebuildProgress = z
 export const ProcessorStatus = z
   .object({
     name: ProcessorName,
-    kind: z.enum(['read-model', 'reactor']),
+    kind: z.enum(['read-model', 'reactor', 'scheduled']).describe('scheduled: a task run every few seconds (reservation expiry), led like a processor; it reads no log, so its lag is 0'),
     module: z.string(),
+    handles: z.array(z.string()).describe('The event types it is given (none for a scheduled task)'),
     status: z
       .enum(['running', 'catching_up', 'rebuilding', 'paused', 'failing', 'stopped'])
-      .describe('stopped: no instance holds it; failing: retrying an event or has parked ones'),
+      .describe('stopped: no instance holds it; failing: retrying an event or has parked ones (a scheduled task: its last pass failed)'),
     checkpoint: Position.describe('Position of the last event it has handled (0: none yet)'),
     head: Position.describe('Position of the newest event it will handle'),
     lagEvents: z.number().int().describe('Events it handles that are committed and not yet handled'),
@@ -55,7 +56,7 @@ export const ProcessorStatus = z
     heldBy: z.string().nullable().describe('The instance running it (host:pid), null when none'),
     parked: z.number().int().describe('Parked and blocked events waiting for an operator'),
     lastError: z.string().nullable(),
-    updatedAt: Timestamp,
+    updatedAt: Timestamp.describe('When its checkpoint last moved (a scheduled task: its last pass)'),
     rebuild: RebuildProgress.nullable().describe('The running or last rebuild (read models)'),
   })
   .describe('A background processor');
@@ -90,7 +91,8 @@ export const processorOperations = {
     kind: 'query',
     auth: 'operator',
     summary: 'List background processors',
-    description: 'Every declared processor and read model kept after commit: checkpoint, head, lag in events and seconds, who runs it, status and parked count.',
+    description:
+      'Every declared processor, read model kept after commit and scheduled task: checkpoint, head, lag in events and seconds, who runs it, status and parked count.',
     input: z.object({}).strict(),
     output: z.object({ items: z.array(ProcessorStatus) }),
     tableColumns: processorColumns,
@@ -102,7 +104,8 @@ export const processorOperations = {
     kind: 'command',
     auth: 'operator',
     summary: 'Pause a processor',
-    description: 'It finishes the batch in flight and handles nothing more until resumed; events wait in the log, none are lost.',
+    description:
+      'It finishes the batch in flight and handles nothing more until resumed; events wait in the log, none are lost. A scheduled task finishes its pass and makes no other until resumed.',
     input: z.object({ name: ProcessorName }).strict(),
     output: ProcessorStatus,
     tableColumns: processorColumns,
@@ -188,6 +191,25 @@ export const processorOperations = {
     input: z.object({ name: ProcessorName }).strict(),
     output: RebuildProgress,
     successStatus: 202,
+    followWith: 'ops.readModels.watch',
+  }),
+  'ops.readModels.watch': operation({
+    id: 'ops.readModels.watch',
+    method: 'GET',
+    path: '/api/ops/read-models/:name/rebuild/watch',
+    kind: 'stream',
+    finite: true,
+    auth: 'operator',
+    summary: 'Watch a read model rebuild to its end',
+    description:
+      'Server-Sent Events: the rebuild’s progress (events done, events per second, time left) every `interval` ms while it runs, then its final state with the row-for-row comparison, then an `end` event and the stream closes. A rebuild that is not running answers its last state at once and ends. 404 when it was never rebuilt.',
+    input: z
+      .object({
+        name: ProcessorName,
+        interval: z.number().int().min(100).max(10_000).optional().describe('Milliseconds between progress messages (100-10000, default 1000)').meta({ examples: [1000] }),
+      })
+      .strict(),
+    output: RebuildProgress,
   }),
   'ops.readModels.progress': operation({
     id: 'ops.readModels.progress',
@@ -199,6 +221,32 @@ export const processorOperations = {
     description: 'The running or last rebuild: events done, rate, time left, and the comparison once it has switched. 404 when it was never rebuilt.',
     input: z.object({ name: ProcessorName }).strict(),
     output: RebuildProgress,
+  }),
+  'ops.readModels.rows': operation({
+    id: 'ops.readModels.rows',
+    method: 'GET',
+    path: '/api/ops/read-models/:name/tables/:table/rows',
+    kind: 'query',
+    auth: 'operator',
+    summary: 'Read a read model’s live rows, a page at a time',
+    description:
+      'Every row of one of the read model’s tables, in primary-key order, with the read model’s checkpoint as of the same snapshot: what `shopctl read-models what-if` compares a changed projection with. Pass `nextAfter` back as `after` for the next page.',
+    input: z
+      .object({
+        name: ProcessorName,
+        table: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'Use one of the read model’s tables').describe('One of the read model’s tables').meta({ examples: ['catalog_category_stats'] }),
+        after: z.string().max(2000).optional().describe('The last page’s `nextAfter` (default: the first page)'),
+        limit: z.number().int().min(1).max(1000).optional().describe('Rows per page (1-1000, default 500)').meta({ examples: [500] }),
+      })
+      .strict(),
+    output: z.object({
+      table: z.string(),
+      key: z.array(z.string()).describe('The primary key’s columns: how rows are matched'),
+      checkpoint: Position.describe('Position of the last event the live read model had applied when this page was read'),
+      items: z.array(z.record(z.string(), z.unknown())),
+      nextAfter: z.string().nullable().describe('Pass as `after` for the next page; null on the last'),
+    }),
+    pagination: { cursorField: 'after', itemsField: 'items', nextCursorField: 'nextAfter' },
   }),
   'ops.readModels.get': operation({
     id: 'ops.readModels.get',

@@ -45,7 +45,8 @@ export type StreamConnector = {
  * in order, across reconnects. It resumes from the last id it saw (sent as `Last-Event-ID`), so a
  * dropped connection loses nothing and repeats nothing. Network failures and 5xx answers are
  * retried with backoff; a `reconnect` event (the server letting go of a slow reader) reconnects at
- * once; an `error` event or a 4xx answer is thrown as the typed ShopApiError. Aborting
+ * once; an `end` event (a finite stream's last word) ends the iteration; an `error` event or a
+ * 4xx answer is thrown as the typed ShopApiError. Aborting
  * `options.signal` ends the iteration without an error, and so does leaving the loop early, which
  * also closes the connection.
  */
@@ -95,6 +96,9 @@ export async function* followStream<Message>(connector: StreamConnector, options
             const message = parseMessage(item.data, connector.origin) as Message;
             lastEventId = parser.lastEventId;
             yield message;
+          } else if (item.event === 'end') {
+            // A finite stream (a rebuild's progress) is over: nothing more will come, so no reconnect.
+            return;
           } else if (item.event === 'reconnect') {
             reconnectAtOnce = true;
             break;

@@ -45,12 +45,15 @@ export type ReadModelDeclaration = {
 
 /**
  * Work that runs on a schedule in one instance at a time (the leader), such as expiring
- * reservations whose time has come. Due work is read from tables on each tick.
+ * reservations whose time has come. Due work is read from tables on each tick. The processor
+ * runtime leads it like a processor (infra/processors/scheduled.ts): listed by
+ * `ops.processors.list`, paused and resumed by name, taken over after a crash.
  */
 export type ScheduledTaskDeclaration = {
+  /** Unique among processors and tasks (lowercase letters, digits, underscores): the lock's and the ops routes' name. */
   name: string;
-  /** The advisory lock that elects the leader; unique per task. */
-  lockKey: number;
+  /** @deprecated Unused: leadership is by `name`, through the processor runtime's lock. */
+  lockKey?: number;
   intervalMs: number;
   tick: (context: ModuleContext) => Promise<unknown>;
 };

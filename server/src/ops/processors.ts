@@ -5,19 +5,43 @@ import type { Handlers, RequestContext } from '../infra/http/operations.js';
 import { HttpProblem, InvalidStateError, NotFoundError, RequestValidationError } from '../infra/http/problems.js';
 import { logReader } from '../infra/log/log-reader.js';
 import { checkpointStore } from '../infra/processors/checkpoints.js';
+import { isEventProcessor, type ScheduledProcessor } from '../infra/processors/declaration.js';
 import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
+import { primaryKeyOf, readModelRows } from '../infra/processors/read-model-rows.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
-import { progressOf, rebuildStore } from '../infra/processors/rebuild-store.js';
-import type { ModuleDeclaration } from '../modules/module.js';
+import { progressOf, rebuildStore, type Rebuild } from '../infra/processors/rebuild-store.js';
+import { sleep } from '../infra/processors/runner.js';
+import type { ModuleContext, ModuleDeclaration } from '../modules/module.js';
 import { rebuildInlineReadModel, type InlineReadModel } from './inline-rebuild.js';
 
-/** Every processor the modules declare, with the module that declares it. */
-export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] => [
-  ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
-  ...extra,
-];
+/**
+ * Every processor and scheduled task the modules declare, with the module that declares it. Tasks
+ * are bound to `context` here, so the runtime runs them without knowing what a module is.
+ */
+export const declaredProcessors = (modules: readonly ModuleDeclaration[], context: ModuleContext, extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] =>
+  checkedNames([
+    ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
+    ...modules.flatMap((module) =>
+      (module.scheduledTasks ?? []).map((task) => {
+        const processor: ScheduledProcessor = { kind: 'scheduled', name: task.name, intervalMs: task.intervalMs, tick: () => task.tick(context) };
+        return { module: module.name, processor };
+      }),
+    ),
+    ...extra,
+  ]);
+
+/** One name each, spelled as the ops routes take it: a task named `a-b` could never be paused. */
+const checkedNames = (declared: DeclaredProcessor[]): DeclaredProcessor[] => {
+  const seen = new Set<string>();
+  for (const { module, processor } of declared) {
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(processor.name)) throw new Error(`${module}: processor or task name "${processor.name}" must be lowercase letters, digits and underscores`);
+    if (seen.has(processor.name)) throw new Error(`${module}: processor or task name "${processor.name}" is declared twice`);
+    seen.add(processor.name);
+  }
+  return declared;
+};
 
 /** Column values as JSON can carry them: BIGINT arrives as bigint (Emmett's global type parser), timestamps as Date. */
 const jsonRow = (row: Record<string, unknown>) =>
@@ -27,6 +51,22 @@ const jsonRow = (row: Record<string, unknown>) =>
       typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString()) : value instanceof Date ? value.toISOString() : value,
     ]),
   );
+
+/**
+ * The rebuild's state now, then again every `intervalMs` while it runs, ending with the message
+ * that shows it finished (or failed): each one read from its row, so every instance answers the
+ * same whichever one runs the rebuild.
+ */
+async function* watchRebuild(read: () => Promise<Rebuild | undefined>, first: Rebuild, intervalMs: number, signal: AbortSignal) {
+  let current: Rebuild | undefined = first;
+  while (current && !signal.aborted) {
+    yield progressOf(current);
+    if (current.status !== 'running') return;
+    await sleep(intervalMs, signal);
+    if (signal.aborted) return;
+    current = await read();
+  }
+}
 
 const actor = (context: RequestContext) => (context.principal ? `${context.principal.kind}:${context.principal.id}` : 'unknown');
 
@@ -40,7 +80,7 @@ export const processorHandlers = (deps: {
   const checkpoints = checkpointStore(deps.pool);
   const parked = parkedStore(deps.pool);
   const rebuilds = rebuildStore(deps.pool);
-  const actions = failureActions(deps.pool, deps.processors.map((entry) => entry.processor));
+  const actions = failureActions(deps.pool, deps.processors.map((entry) => entry.processor).filter(isEventProcessor));
 
   const find = (name: string) => {
     const entry = deps.processors.find((candidate) => candidate.processor.name === name);
@@ -56,6 +96,7 @@ export const processorHandlers = (deps: {
   const inline = (name: string) => deps.inlineReadModels?.find((readModel) => readModel.name === name);
   const readModel = (name: string) => {
     const { processor } = find(name);
+    if (processor.kind === 'scheduled') throw new InvalidStateError(`${name} is a scheduled task: it keeps no read model to rebuild.`);
     if (processor.kind !== 'read-model') throw new InvalidStateError(`${name} is a reactor: reactors have side effects and are never replayed.`);
     return processor;
   };
@@ -116,6 +157,15 @@ export const processorHandlers = (deps: {
       return progressOf(started);
     },
 
+    'ops.readModels.rows': async ({ name, table, after, limit }) => {
+      const processor = readModel(name);
+      if (!processor.tables.includes(table)) throw new NotFoundError(`Table of ${name}`, table);
+      const key = await primaryKeyOf(deps.pool, table);
+      if (key.length === 0) throw new InvalidStateError(`${table} has no primary key, so its rows cannot be paged or matched.`);
+      const page = await readModelRows(deps.pool, { processor: name, table, key, after, limit: limit ?? 500 });
+      return { table, key: key.map((column) => column.name), ...page };
+    },
+
     'ops.readModels.get': async ({ name, id, at }) => {
       const processor = readModel(name);
       if (!processor.rowsOf) throw new InvalidStateError(`${name} does not say how to find one entity's rows; rebuild it or query its tables.`);
@@ -123,6 +173,14 @@ export const processorHandlers = (deps: {
       if (Number.isNaN(instant.getTime())) throw new RequestValidationError([{ field: 'at', message: 'Give an ISO 8601 instant such as 2026-11-20T10:00:00Z' }]);
       const { rows, replayed } = await readModelAt(deps.pool, processor, id, instant);
       return { name, id, at: instant.toISOString(), replayedEvents: replayed, rows: rows.map(jsonRow) };
+    },
+
+    'ops.readModels.watch': async ({ name, interval }, { signal }) => {
+      if (!inline(name)) readModel(name);
+      // Checked before the stream opens, so a read model never rebuilt is a plain 404.
+      const first = await rebuilds.get(name);
+      if (!first) throw new NotFoundError('Rebuild of', name);
+      return watchRebuild(() => rebuilds.get(name), first, interval ?? 1000, signal);
     },
 
     'ops.readModels.progress': async ({ name }) => {

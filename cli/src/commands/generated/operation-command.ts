@@ -61,6 +61,7 @@ export const operationCommand = (definition: OperationDefinition, context: CliCo
   command.option('--input <json|@file|->', 'The whole input as JSON: inline, @file to read a file, - for stdin (flags override it)');
   if (definition.pagination) command.option('--all', 'Fetch every page (default: one page, with a hint for the next)');
   if (definition.confirm) command.option('-y, --yes', 'Do it without asking first (needed when not at a terminal)');
+  if (definition.followWith) command.option('--detach', 'Answer as soon as the work has started, without following it to the end');
 
   command.addHelpText('after', operationHelpFooter(definition, fields, commandLine ?? `shopctl ${groupCommandName(definition.id)} ${name}`));
   command.action(async (...args: unknown[]) => {

@@ -23,7 +23,14 @@ export const operationHelpFooter = (definition: OperationDefinition, fields: rea
     'Examples:',
     ...examples.map((example) => `  ${example}`),
     '',
-    ...(definition.kind === 'stream' ? ['Runs until Ctrl-C, printing each message as it arrives (--json: one JSON object per line).', ''] : []),
+    ...(definition.kind === 'stream' && definition.finite
+      ? ['Runs until the work ends, printing each message as it arrives (--json: one JSON object per line).', '']
+      : definition.kind === 'stream'
+        ? ['Runs until Ctrl-C, printing each message as it arrives (--json: one JSON object per line).', '']
+        : []),
+    ...(definition.followWith
+      ? ['Follows the work to its end: a progress bar on a terminal, then the result (--json: one JSON object per progress message; --detach: answer at once).', '']
+      : []),
     `HTTP: ${definition.method} ${definition.path} (${WHO_MAY_CALL[definition.auth]})`,
   ].join('\n');
 };

@@ -11,6 +11,7 @@ import type { InputField } from '../../schema/input-fields.js';
 import { clientFor, loadSession } from '../../session.js';
 import { usageHintFor } from '../command-usage.js';
 import { followStream } from './follow-stream.js';
+import { followWork } from './follow-work.js';
 import { gatherInput, type FieldOptions } from './gather-input.js';
 import { withInstants } from './instant-input.js';
 import { printResult } from './print-result.js';
@@ -30,7 +31,7 @@ export type OperationRun = {
 export const runOperation = async ({ definition, fields, fieldOptions, positionalValues, command, context }: OperationRun): Promise<void> => {
   const globals = globalOptionsOf(command);
   const printer = createPrinter(context.io, context.env, globals);
-  const own = command.opts<{ input?: string; all?: boolean; yes?: boolean }>();
+  const own = command.opts<{ input?: string; all?: boolean; yes?: boolean; detach?: boolean }>();
   const hint = usageHintFor(command);
   // `--input -` has taken stdin, so there is no keyboard left to answer prompts.
   const promptColors = canPrompt(context.io, globals) && own.input !== '-' ? printer.noteColors : undefined;
@@ -56,6 +57,7 @@ export const runOperation = async ({ definition, fields, fieldOptions, positiona
       printer.note(`${definition.method} ${definition.path} → HTTP ${response.status}${response.requestId ? `, request id ${response.requestId}` : ''}`);
     }
     checkAnswerIsJson(response, connection.url);
+    if (definition.followWith && !own.detach) return await followWork(definition, input, { client, context, printer });
     printResult(printer, definition, response.data);
     await keepSession(definition, response.data, { configPath, connection, printer });
     noteSecretsShownOnce(response.data, printer, definition.auth === 'public' || (definition.renewsSession === true && connection.credential?.source === 'profile'));

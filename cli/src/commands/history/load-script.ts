@@ -8,6 +8,8 @@ import { CommandFailure } from '../../errors/command-failure.js';
 export type ReplayScript = {
   handle: (event: unknown) => unknown;
   done: (() => unknown) | undefined;
+  /** Everything the module exports, for commands that read more of it (what-if's `handles`). */
+  exports: Record<string, unknown>;
 };
 
 const TYPESCRIPT = /\.[cm]?tsx?$/i;
@@ -74,5 +76,5 @@ export const loadReplayScript = async (given: string, cwd: string): Promise<Repl
     throw new CommandFailure(`${given} has no default export to give the events to. Export a function: export default (event: LoggedEvent) => { ... }`);
   }
   const done = exports.done;
-  return { handle: handle as ReplayScript['handle'], done: typeof done === 'function' ? (done as () => unknown) : undefined };
+  return { handle: handle as ReplayScript['handle'], done: typeof done === 'function' ? (done as () => unknown) : undefined, exports };
 };

@@ -75,18 +75,26 @@ export const serveEventStream = async (
   raw.on('close', onClose);
   const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), options.heartbeatMs);
   let lastId: unknown;
+  // Until a break: the producer ran out by itself, not because the reader left or was let go.
+  let completed = true;
   try {
     for await (const message of messages) {
-      if (stop.signal.aborted) break;
+      if (stop.signal.aborted) {
+        completed = false;
+        break;
+      }
       lastId = idField ? (message as Record<string, unknown>)[idField] : undefined;
       const written = raw.write(`${lastId !== undefined ? `id: ${String(lastId)}\n` : ''}data: ${JSON.stringify(message)}\n\n`);
       if (!written && !(await drained(raw, options.slowClientMs, stop.signal))) {
         if (!stop.signal.aborted) {
+          completed = false;
           raw.write(`event: reconnect\ndata: ${JSON.stringify({ reason: 'slow_client', ...(lastId !== undefined ? { lastEventId: String(lastId) } : {}) })}\n\n`);
         }
         break;
       }
     }
+    // A finite stream says it is over, so readers stop rather than reconnect for more.
+    if (completed && !stop.signal.aborted && definition.finite) raw.write('event: end\ndata: {}\n\n');
   } catch (error) {
     if (!stop.signal.aborted) {
       const problem = toProblem(error, request.id);

@@ -56,6 +56,11 @@ export const checkpointStore = (db: Queryable) => ({
     await db.query(`UPDATE eventshop_checkpoints SET status = 'retrying', last_error = $2 WHERE processor = $1`, [processor, error]);
   },
 
+  /** A scheduled task's pass went well: shown as running, with when. */
+  async ran(processor: string) {
+    await db.query(`UPDATE eventshop_checkpoints SET status = 'running', last_error = NULL, updated_at = now() WHERE processor = $1`, [processor]);
+  },
+
   async claimedBy(processor: string, owner: string) {
     await db.query(`UPDATE eventshop_checkpoints SET owner = $2 WHERE processor = $1`, [processor, owner]);
   },

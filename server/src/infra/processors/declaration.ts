@@ -52,3 +52,25 @@ export type ReactorProcessor = Common & { kind: 'reactor' };
 export type ProcessorDeclaration = ReadModelProcessor | ReactorProcessor;
 
 export const declareProcessor = <P extends ProcessorDeclaration>(declaration: P): P => declaration;
+
+/**
+ * Work run every `intervalMs`, not per event: timeouts kept as rows with a due time (reservation
+ * expiry). Led like a processor, by the same lock under its name, so it runs in one instance at a
+ * time, moves to another within seconds when that one dies, is listed with its holder and status,
+ * and pauses and resumes like any processor. Modules declare these as `scheduledTasks`; the
+ * server binds each to the module's context.
+ */
+export type ScheduledProcessor = {
+  kind: 'scheduled';
+  /** Unique among processors and tasks: the lock's name and the ops routes' `:name`. */
+  name: string;
+  intervalMs: number;
+  /** One pass; `signal` aborts when leadership is lost or the server stops. A throw is logged and shown, and the next pass comes as usual. */
+  tick(signal: AbortSignal): Promise<unknown>;
+};
+
+/** Everything the runtime leads: processors of events, and scheduled tasks. */
+export type RuntimeProcessor = ProcessorDeclaration | ScheduledProcessor;
+
+/** The processors that read the log (all but scheduled tasks). */
+export const isEventProcessor = (processor: RuntimeProcessor): processor is ProcessorDeclaration => processor.kind !== 'scheduled';

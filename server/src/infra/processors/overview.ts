@@ -3,7 +3,7 @@ import type { ProcessorStatus } from '@eventshop/sdk/contract';
 import { logReader } from '../log/log-reader.js';
 import type { Queryable } from '../privacy/keyring.js';
 import { checkpointStore } from './checkpoints.js';
-import type { ProcessorDeclaration } from './declaration.js';
+import type { RuntimeProcessor } from './declaration.js';
 import { parkedStore } from './parked.js';
 import { progressOf, rebuildStore } from './rebuild-store.js';
 import { LEADER_APPLICATION_PREFIX, LOCK_CLASS } from './runtime.js';
@@ -12,7 +12,7 @@ import { LEADER_APPLICATION_PREFIX, LOCK_CLASS } from './runtime.js';
 export const CATCHING_UP_EVENTS = 1000;
 export const CATCHING_UP_SECONDS = 10;
 
-export type DeclaredProcessor = { module: string; processor: ProcessorDeclaration };
+export type DeclaredProcessor = { module: string; processor: RuntimeProcessor };
 
 /** Which instance holds each processor's lock now: from PostgreSQL's own lock table, never a stale column. */
 const holders = async (db: Queryable, names: readonly string[]): Promise<Map<string, string>> => {
@@ -43,7 +43,8 @@ export const processorOverview = async (db: Queryable, declared: readonly Declar
     declared.map(async ({ module, processor }) => {
       const checkpoint = checkpoints.get(processor.name);
       const cursor = checkpoint?.cursor ?? { transactionId: '0', position: 0 };
-      const behind = await reader.behind(cursor, { types: processor.handles });
+      // A scheduled task reads no log: it is never behind.
+      const behind = processor.kind === 'scheduled' ? { events: 0, seconds: 0 } : await reader.behind(cursor, { types: processor.handles });
       const stored = rebuilds.get(processor.name);
       const rebuild = stored ? progressOf(stored) : null;
       const heldBy = held.get(processor.name) ?? null;
@@ -63,6 +64,7 @@ export const processorOverview = async (db: Queryable, declared: readonly Declar
         name: processor.name,
         kind: processor.kind,
         module,
+        handles: processor.kind === 'scheduled' ? [] : [...processor.handles],
         status,
         checkpoint: cursor.position,
         head: head.position,

@@ -5,7 +5,7 @@ import { createPool } from '../database/pool.js';
 import { categoryStatsProcessor } from '../../modules/products/category-stats.js';
 import { checkpointStore } from './checkpoints.js';
 import { declareProcessor } from './declaration.js';
-import { rebuildStep } from './rebuild.js';
+import { compareWithFreshReplay, rebuildStep } from './rebuild.js';
 import { DEFAULT_RUNNER_OPTIONS } from './runner.js';
 
 /** A processor that fails on products whose name says so, while `broken` holds; it records what it handled. */
@@ -179,6 +179,42 @@ describe('the category statistics read model', () => {
   });
 });
 
+describe('the category statistics kept by deltas', () => {
+  it('equal aggregating the products afresh, through moves, currency changes, the cheapest and dearest repriced, and a group emptied', async () => {
+    const put = (id: string, payload: object) => server.app.inject({ method: 'PUT', url: `/api/products/${id}`, headers: admin, payload });
+    const cheapest = await createProduct('Delta 1', 100, 'delta-a');
+    const middle = await createProduct('Delta 2', 200, 'delta-a');
+    const dearest = await createProduct('Delta 3', 333, 'delta-a');
+    const alone = await createProduct('Delta 4', 50, 'delta-c');
+    await caughtUp('catalog_category_stats');
+    await put(cheapest.id, { price: { amount: 150, currency: 'USD' } });
+    await put(dearest.id, { price: { amount: 250, currency: 'USD' } });
+    await put(middle.id, { categoryId: 'delta-b' });
+    await createProduct('Delta 5', 999, 'delta-a');
+    await put(dearest.id, { price: { amount: 250, currency: 'EUR' } });
+    await server.app.inject({ method: 'DELETE', url: `/api/products/${alone.id}`, headers: admin });
+    await caughtUp('catalog_category_stats');
+
+    const kept = await server.query(
+      `SELECT category_id, currency, active_products, min_price, avg_price, max_price, total_price FROM catalog_category_stats WHERE category_id LIKE 'delta-%' ORDER BY 1, 2`,
+    );
+    const aggregated = await server.query(
+      `SELECT category_id, price_currency AS currency, count(*)::int AS active_products, min(price_amount) AS min_price, round(avg(price_amount))::bigint AS avg_price,
+              max(price_amount) AS max_price, sum(price_amount)::bigint AS total_price
+         FROM catalog_stats_products WHERE active AND category_id LIKE 'delta-%' GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    expect(kept).toEqual(aggregated);
+    expect(kept.map((row) => `${row.category_id}/${row.currency}`)).toEqual(['delta-a/EUR', 'delta-a/USD', 'delta-b/USD']);
+    expect(kept[1]).toMatchObject({ active_products: 2, min_price: 150n, max_price: 999n, avg_price: 575n });
+    const pool = createPool(server.databaseUrl, 1);
+    try {
+      expect((await compareWithFreshReplay(pool, categoryStatsProcessor)).equal).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('rebuilding a read model', () => {
   const rebuild = () => server.app.inject({ method: 'POST', url: '/api/ops/read-models/catalog_category_stats/rebuild', headers: operator });
   const progress = async () => (await server.app.inject({ url: '/api/ops/read-models/catalog_category_stats/rebuild', headers: operator })).json();
@@ -219,7 +255,7 @@ describe('rebuilding a read model', () => {
 
     // The switched-in tables carry the live ones' index names, and nothing is left beside them.
     const indexes = await server.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'catalog_stats_products'`);
-    expect(indexes.map((row) => row.indexname).sort()).toEqual(['catalog_stats_products_by_category', 'catalog_stats_products_pkey']);
+    expect(indexes.map((row) => row.indexname).sort()).toEqual(['catalog_stats_products_by_price', 'catalog_stats_products_pkey']);
     expect(await server.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'eventshop_rebuild_%' OR nspname LIKE 'eventshop_check_%'`)).toEqual([]);
 
     // Rebuilt again from a correct live copy, the two are equal row for row.
@@ -274,7 +310,7 @@ describe('a read model as of an instant', () => {
       (await server.app.inject({ url: `/api/ops/read-models/catalog_category_stats/asof-kettles${instant ? `?at=${instant}` : ''}`, headers: operator })).json();
     const then = await at(between);
     expect(then.rows, JSON.stringify(then)).toEqual([
-      { category_id: 'asof-kettles', currency: 'USD', active_products: 1, min_price: 4000, avg_price: 4000, max_price: 4000 },
+      { category_id: 'asof-kettles', currency: 'USD', active_products: 1, min_price: 4000, avg_price: 4000, max_price: 4000, total_price: 4000 },
     ]);
     expect((await at(before)).rows).toEqual([]);
     expect((await at()).rows).toMatchObject([{ min_price: 5000 }]);

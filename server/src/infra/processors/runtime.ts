@@ -1,8 +1,9 @@
 import os from 'node:os';
 import pg from 'pg';
 import { checkpointStore } from './checkpoints.js';
-import type { ProcessorDeclaration } from './declaration.js';
+import type { RuntimeProcessor } from './declaration.js';
 import { rebuildStep } from './rebuild.js';
+import { runScheduled } from './scheduled.js';
 import { DEFAULT_RUNNER_OPTIONS, errorText, runProcessor, type RunnerOptions } from './runner.js';
 
 /** `pg_try_advisory_lock(LOCK_CLASS, hashtext(<processor name>))`: one lock per processor. */
@@ -28,7 +29,7 @@ export type ProcessorRuntime = {
 };
 
 /**
- * Leadership, one processor at a time: each is run only by the instance holding its
+ * Leadership, one processor (or scheduled task) at a time: each is run only by the instance holding its
  * session-level advisory lock, all taken on one dedicated connection (not from the pool, where
  * the session would be handed to someone else). The lock lives as long as that connection: when
  * the instance dies (even SIGKILL) PostgreSQL ends the session and frees the locks, and another
@@ -38,7 +39,8 @@ export type ProcessorRuntime = {
 export const startProcessors = async (deps: {
   databaseUrl: string;
   pool: pg.Pool;
-  processors: readonly ProcessorDeclaration[];
+  /** Processors of events and scheduled tasks alike: one leadership mechanism for all background work. */
+  processors: readonly RuntimeProcessor[];
   options?: ProcessorRuntimeOptions;
 }): Promise<ProcessorRuntime> => {
   const options = deps.options ?? {};
@@ -94,7 +96,11 @@ export const startProcessors = async (deps: {
       await checkpointStore(deps.pool).claimedBy(processor.name, instance);
       log(`processors: ${instance} now runs ${processor.name}`);
       const abort = new AbortController();
-      const done = runProcessor(deps.pool, processor, runner, abort.signal, (checkpoint) => rebuildStep(deps.pool, processor, checkpoint, runner))
+      const run =
+        processor.kind === 'scheduled'
+          ? runScheduled(deps.pool, processor, abort.signal, log)
+          : runProcessor(deps.pool, processor, runner, abort.signal, (checkpoint) => rebuildStep(deps.pool, processor, checkpoint, runner));
+      const done = run
         .catch((error: unknown) => log(`processor ${processor.name} stopped: ${errorText(error)}`))
         .finally(async () => {
           loops.delete(processor.name);

@@ -13,8 +13,7 @@ export const inventoryModule = declareModule({
   handlers: ({ pool, eventStore, snapshots }) => inventoryHandlers({ pool, eventStore, snapshots, inventory: inventoryQueries(pool) }),
   scheduledTasks: [
     {
-      name: 'reservation-expiry',
-      lockKey: 4_201_501,
+      name: 'inventory_reservation_expiry',
       intervalMs: 1000,
       tick: ({ pool, eventStore, snapshots, clock }) => expireDueReservations({ eventStore, snapshots, clock, inventory: inventoryQueries(pool) }),
     },

@@ -6,11 +6,15 @@ import { productEventTypes, type ProductEvent } from './products.js';
 
 type Slim = { id: string; category: string; amount: number; currency: string; active: boolean; version: number };
 
+type Group = { category: string; currency: string; count: number; sum: number };
+
 /**
- * Folds a batch into the slim product rows in memory and writes it back in four statements
- * (read the products touched, upsert them, drop and recompute the categories touched), whatever the
- * batch's size: a rebuild replays 100,000 events in a few hundred statements, not 100,000.
- * Each product row keeps its stream version, so an event already applied is skipped.
+ * Folds a batch into the slim product rows in memory and writes it back in three statements,
+ * whatever the batch's size and however large the catalog: read the products touched, upsert
+ * them, then move each touched group's count and price sum by what the batch changed (min and max
+ * are one index probe each, on the products' price index). Nothing re-aggregates a whole group,
+ * so a batch costs the same with 1,000 products or 1,000,000. Each product row keeps its stream
+ * version, so an event already applied is skipped.
  */
 const applyProductEvents = async (events: readonly StoredLogEvent[], tx: ProcessorTransaction) => {
   const ids = [...new Set(events.map((event) => (event.data as { productId: string }).productId))];
@@ -18,13 +22,11 @@ const applyProductEvents = async (events: readonly StoredLogEvent[], tx: Process
     `SELECT id, category_id, price_amount, price_currency, active, version FROM catalog_stats_products WHERE id = ANY($1::uuid[])`,
     [ids],
   );
-  const products = new Map<string, Slim>(
+  const before = new Map<string, Slim>(
     rows.map((row) => [row.id, { id: row.id, category: row.category_id, amount: Number(row.price_amount), currency: row.price_currency, active: row.active, version: row.version }]),
   );
-  const touched = new Map<string, [string, string]>();
-  const touch = (product: Slim) => touched.set(`${product.category}\u0000${product.currency}`, [product.category, product.currency]);
-  const changed = new Set<Slim>();
-  for (const product of products.values()) touch(product);
+  const products = new Map(before);
+  const changed = new Set<string>();
 
   for (const stored of events) {
     const event = { type: stored.type, data: stored.data } as ProductEvent;
@@ -49,14 +51,28 @@ const applyProductEvents = async (events: readonly StoredLogEvent[], tx: Process
       default:
         continue;
     }
-    if (current) changed.delete(current);
     products.set(next.id, next);
-    changed.add(next);
-    touch(next);
+    changed.add(next.id);
   }
   if (changed.size === 0) return;
 
-  const list = [...changed];
+  // What the batch did to each group: the product as it was leaves its group, as it is now joins one.
+  const groups = new Map<string, Group>();
+  const move = (product: Slim, sign: 1 | -1) => {
+    const key = `${product.category}\u0000${product.currency}`;
+    const group = groups.get(key) ?? { category: product.category, currency: product.currency, count: 0, sum: 0 };
+    groups.set(key, group);
+    if (!product.active) return;
+    group.count += sign;
+    group.sum += sign * product.amount;
+  };
+  const list = [...changed].map((id) => products.get(id)!);
+  for (const product of list) {
+    const old = before.get(product.id);
+    if (old) move(old, -1);
+    move(product, 1);
+  }
+
   await tx.query(
     `INSERT INTO catalog_stats_products (id, category_id, price_amount, price_currency, active, version)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::boolean[], $6::integer[])
@@ -64,22 +80,25 @@ const applyProductEvents = async (events: readonly StoredLogEvent[], tx: Process
        price_currency = EXCLUDED.price_currency, active = EXCLUDED.active, version = EXCLUDED.version`,
     [list.map((p) => p.id), list.map((p) => p.category), list.map((p) => p.amount), list.map((p) => p.currency), list.map((p) => p.active), list.map((p) => p.version)],
   );
-  const pairs = [...touched.values()];
-  const categories = pairs.map((pair) => pair[0]);
-  const currencies = pairs.map((pair) => pair[1]);
+  const touched = [...groups.values()];
+  // The products' upsert above is an earlier statement, so the min and max probes see it. A group
+  // left with no active product has no statistics row (as before: the row was only ever an aggregate).
   await tx.query(
-    `DELETE FROM catalog_category_stats s USING unnest($1::text[], $2::text[]) AS t(category_id, currency)
-      WHERE s.category_id = t.category_id AND s.currency = t.currency`,
-    [categories, currencies],
-  );
-  await tx.query(
-    `INSERT INTO catalog_category_stats (category_id, currency, active_products, min_price, avg_price, max_price)
-     SELECT p.category_id, p.price_currency, count(*), min(p.price_amount), round(avg(p.price_amount))::bigint, max(p.price_amount)
-       FROM catalog_stats_products p JOIN unnest($1::text[], $2::text[]) AS t(category_id, currency)
-         ON p.category_id = t.category_id AND p.price_currency = t.currency
-      WHERE p.active
-      GROUP BY p.category_id, p.price_currency`,
-    [categories, currencies],
+    `WITH delta AS (SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS d(category_id, currency, count, sum)),
+          next AS (SELECT d.category_id, d.currency, COALESCE(s.active_products, 0) + d.count AS active_products, COALESCE(s.total_price, 0) + d.sum AS total_price
+                     FROM delta d LEFT JOIN catalog_category_stats s ON s.category_id = d.category_id AND s.currency = d.currency),
+          emptied AS (DELETE FROM catalog_category_stats s USING next n
+                       WHERE s.category_id = n.category_id AND s.currency = n.currency AND n.active_products <= 0)
+     INSERT INTO catalog_category_stats (category_id, currency, active_products, min_price, avg_price, max_price, total_price)
+     SELECT n.category_id, n.currency, n.active_products,
+            (SELECT p.price_amount FROM catalog_stats_products p WHERE p.active AND p.category_id = n.category_id AND p.price_currency = n.currency ORDER BY p.price_amount LIMIT 1),
+            round(n.total_price::numeric / n.active_products)::bigint,
+            (SELECT p.price_amount FROM catalog_stats_products p WHERE p.active AND p.category_id = n.category_id AND p.price_currency = n.currency ORDER BY p.price_amount DESC LIMIT 1),
+            n.total_price
+       FROM next n WHERE n.active_products > 0
+     ON CONFLICT (category_id, currency) DO UPDATE SET active_products = EXCLUDED.active_products, min_price = EXCLUDED.min_price,
+       avg_price = EXCLUDED.avg_price, max_price = EXCLUDED.max_price, total_price = EXCLUDED.total_price`,
+    [touched.map((g) => g.category), touched.map((g) => g.currency), touched.map((g) => g.count), touched.map((g) => g.sum)],
   );
 };
 
