@@ -7,7 +7,7 @@ import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import { withDeadline, type Pool } from './infra/database/pool.js';
-import { requestLeftEvents } from './infra/eventstore.js';
+import { observeCommands, requestLeftEvents } from './infra/eventstore.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { trackAllowedMethods } from './infra/http/allowed-methods.js';
@@ -20,6 +20,9 @@ import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
 import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
+import { createMetrics, type Metrics } from './infra/observability/metrics.js';
+import { registerMetricsRoute } from './infra/observability/metrics-endpoint.js';
+import { observeRequests } from './infra/observability/request-metrics.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
@@ -55,6 +58,10 @@ export type AppDependencies = {
   processors?: readonly DeclaredProcessor[];
   /** /ready fails while a running processor trails the log by more than this. */
   readyMaxLagSeconds?: number;
+  /** The figures /metrics serves (default: a registry of this app's own). */
+  metrics?: Metrics;
+  /** The secret that opens /metrics on this port; unset, it is not served here. */
+  metricsToken?: string | undefined;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -103,6 +110,10 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   const processors = deps.processors ?? declaredProcessors(shopModules);
+  const metrics = deps.metrics ?? createMetrics({ pool: deps.pool, processors: { db: deps.pool, declared: processors } });
+  observeRequests(app, metrics);
+  observeCommands(deps.eventStore, metrics.commandObserver);
+  registerMetricsRoute(app, metrics, { token: deps.metricsToken });
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -156,7 +167,14 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency, eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream } });
+  registerOperations(app, {
+    handlers,
+    authenticator,
+    clock: deps.clock,
+    idempotency,
+    eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream },
+    onCommandAnswered: (operation, outcome) => metrics.commandAnswered(operation, outcome),
+  });
   return app;
 };
 

@@ -13,6 +13,8 @@ import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
 import { startLeaderTask, type LeaderTask } from './infra/background/leader-task.js';
 import type { LoggerOptions } from './infra/logging.js';
+import { createMetrics, type Metrics } from './infra/observability/metrics.js';
+import { inOperation } from './infra/observability/scope.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
@@ -28,6 +30,8 @@ export type RunningServer = {
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** This instance's figures, served at /metrics (and on EVENTSHOP_METRICS_PORT when main.ts opens it). */
+  metrics: Metrics;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
   /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
@@ -85,7 +89,10 @@ export const createServer = async (
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
     const processors = declaredProcessors(shopModules, extra);
+    const metrics = createMetrics({ pool, processors: { db: pool, declared: processors } });
     const app = await buildApp({
+      metrics,
+      metricsToken: config.metrics.token,
       pool,
       eventStore,
       tokens,
@@ -111,9 +118,17 @@ export const createServer = async (
               connectionString: databaseUrl,
               lockKey: task.lockKey,
               intervalMs: task.intervalMs,
-              tick: async () => {
-                await task.tick(context);
-              },
+              // Scoped by the task's name, so the events it appends are counted under it.
+              tick: () =>
+                inOperation(task.name, async () => {
+                  try {
+                    const done = await task.tick(context);
+                    metrics.scheduledTaskRan(task.name, 'ok', typeof done === 'number' ? done : 0);
+                  } catch (error) {
+                    metrics.scheduledTaskRan(task.name, 'failed', 0);
+                    throw error;
+                  }
+                }),
               onError: (error) => app.log.warn({ err: error, task: task.name }, 'scheduled task failed; retrying'),
             }),
           ),
@@ -140,6 +155,7 @@ export const createServer = async (
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      metrics,
       announce: (url) => embedded?.announce(url),
       get processors() {
         return runtime;
