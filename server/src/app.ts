@@ -19,7 +19,7 @@ import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
-import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
+import { RequestLogLine, withRedaction, type LoggerOptions } from './infra/logging.js';
 import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { registerMetricsRoute } from './infra/observability/metrics-endpoint.js';
 import { observeRequests } from './infra/observability/request-metrics.js';
@@ -73,7 +73,7 @@ const DOCS_LOGO =
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const httpLimits = deps.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withRedaction(deps.logger),
     logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     ...fastifyLimitOptions(httpLimits),
