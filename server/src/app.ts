@@ -35,6 +35,7 @@ import { usersModule } from './modules/users/module.js';
 import { accountQueries } from './modules/users/projections.js';
 import { opsHandlers } from './ops/handlers.js';
 import { declaredProcessors, processorHandlers } from './ops/processors.js';
+import { statusHandlers } from './ops/status.js';
 import { processorsReadiness } from './infra/processors/readiness.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 
@@ -144,14 +145,16 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
 
   const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
+  const startedAt = Date.now();
   const handlers = {
-    ...systemHandlers({ checks, startedAt: Date.now() }),
+    ...systemHandlers({ checks, startedAt }),
     ...catalogModule.handlers(context),
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors }),
+    ...statusHandlers({ checks, startedAt, pool: deps.pool, processors, metrics }),
   } satisfies HandlerTable;
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });

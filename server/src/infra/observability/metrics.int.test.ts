@@ -96,6 +96,19 @@ describe('GET /metrics on the API port', () => {
   });
 });
 
+describe('the breaker state in the operator’s summary', () => {
+  it('shows in system.status as soon as the gateway reports it, with what to do', async () => {
+    const before = await server.app.inject({ method: 'GET', url: '/api/ops/status', headers: admin });
+    expect(before.json().payments).toBeNull();
+    server.metrics.setBreakerState('open');
+    const after = (await server.app.inject({ method: 'GET', url: '/api/ops/status', headers: admin })).json();
+    expect(after.payments).toEqual({ breaker: 'open' });
+    expect(after.attention.some((line: string) => line.startsWith('Payments: the circuit breaker is open'))).toBe(true);
+    server.metrics.setBreakerState('closed');
+    expect((await server.app.inject({ method: 'GET', url: '/api/ops/status', headers: admin })).json().payments).toEqual({ breaker: 'closed' });
+  });
+});
+
 describe('scheduled work', () => {
   it('counts the reservations the expiry closed, under the task’s name', async () => {
     const ticking = await startTestServer({ scheduledTasks: true, metrics: { token: METRICS_TOKEN, port: undefined, host: '127.0.0.1' } });
