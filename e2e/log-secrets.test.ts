@@ -33,7 +33,13 @@ describe('the server’s logs over a full run', () => {
       EVENTSHOP_ADMIN_EMAIL: ADMIN.email,
       EVENTSHOP_ADMIN_PASSWORD: ADMIN.password,
       EVENTSHOP_METRICS_TOKEN: METRICS_TOKEN,
+      EVENTSHOP_METRICS_PORT: '0',
     });
+    // The metrics listener of its own, as the banner names it: it asks for the token too.
+    const metricsUrl = /Metrics +(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(server.output())?.[1];
+    expect(metricsUrl, server.output()).toBeDefined();
+    expect((await fetch(metricsUrl!)).status).toBe(401);
+    expect(await (await fetch(metricsUrl!, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()).toContain('eventshop_http_requests_total');
     const used: string[] = [ADMIN.password, METRICS_TOKEN, ...Object.values(CUSTOMER), NEW_EMAIL, NEW_NAME, NEW_PASSWORD, WRONG_PASSWORD, ADDRESS.recipientName, ADDRESS.line1, ...Object.values(CARD)];
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

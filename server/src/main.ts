@@ -16,7 +16,13 @@ const main = async () => {
   const base = address.replace('127.0.0.1', 'localhost');
   server.announce(base);
   const { port: metricsPort } = config.metrics;
-  const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(server.metrics, { ...config.metrics, port: metricsPort });
+  const metricsListener =
+    metricsPort === undefined
+      ? undefined
+      : await startMetricsListener(server.metrics, { ...config.metrics, port: metricsPort }).catch((error: { code?: string; message: string }) => {
+          // Not the EADDRINUSE of the API port below, whose advice is to change PORT.
+          throw new Error(`the metrics listener could not open ${config.metrics.host}:${metricsPort} (${error.code ?? error.message}); set EVENTSHOP_METRICS_PORT to another port`);
+        });
 
   say();
   say(`eventshop is listening on ${base}`);
