@@ -94,6 +94,17 @@ describe('GET /metrics on the API port', () => {
     await expect.poll(async () => sampleValue(await scrape(), 'eventshop_processor_lag_events', { processor: 'catalog_category_stats' }), { timeout: 10_000, interval: 50 }).toBe(0);
     expect(sampleValue(await scrape(), 'eventshop_processor_status', { processor: 'catalog_category_stats', status: 'running' })).toBe(1);
   });
+
+  it('shows a read model rebuild’s progress', async () => {
+    const labels = { processor: 'catalog_category_stats' };
+    expect(sampleValue(await scrape(), 'eventshop_read_model_rebuild_running', labels)).toBeUndefined();
+    const started = await server.app.inject({ method: 'POST', url: '/api/ops/read-models/catalog_category_stats/rebuild', headers: admin });
+    expect(started.statusCode).toBe(202);
+    await expect.poll(async () => sampleValue(await scrape(), 'eventshop_read_model_rebuild_running', labels), { timeout: 10_000, interval: 50 }).toBe(0);
+    const text = await scrape();
+    expect(sampleValue(text, 'eventshop_read_model_rebuild_events_total', labels)).toBeGreaterThan(0);
+    expect(sampleValue(text, 'eventshop_read_model_rebuild_events_done', labels)).toBe(sampleValue(text, 'eventshop_read_model_rebuild_events_total', labels));
+  });
 });
 
 describe('the breaker state in the operator’s summary', () => {
