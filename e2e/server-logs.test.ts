@@ -7,7 +7,7 @@ describe('npm start writing to a pipe', () => {
 
   it('prints the banner first, then JSON lines, one per request', async () => {
     const server = await startServerProcess({ DATABASE_URL: await createTestDatabase(), LOG_LEVEL: 'info', EVENTSHOP_ADMIN_PASSWORD: 'logs-admin-password' });
-    for (const path of ['/health', '/ready', '/api/products?limit=1']) expect((await fetch(`${server.url}${path}`)).status).toBe(200);
+    for (const path of ['/health', '/ready', '/api/products?limit=1']) expect((await fetch(`${server.url}${path}`, { headers: { 'x-correlation-id': 'logs-check' } })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the last log line may still be on its way
     expect(await server.stop('SIGINT')).toBe(0);
 
@@ -17,11 +17,16 @@ describe('npm start writing to a pipe', () => {
     expect(lines.slice(0, bannerEnd).filter((line) => line.startsWith('{'))).toEqual([]);
     const entries = lines.slice(bannerEnd + 1).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = entries.filter((entry) => entry.msg === 'request completed');
-    expect(requests.map(({ method, url, statusCode }) => ({ method, url, statusCode }))).toEqual([
-      { method: 'GET', url: '/health', statusCode: 200 },
-      { method: 'GET', url: '/ready', statusCode: 200 },
-      { method: 'GET', url: '/api/products?limit=1', statusCode: 200 },
+    // One line each, naming the operation; the URL without its query string (which a client may fill with anything).
+    expect(requests.map(({ operation, method, url, statusCode, correlationId }) => ({ operation, method, url, statusCode, correlationId }))).toEqual([
+      { operation: 'system.health', method: 'GET', url: '/health', statusCode: 200, correlationId: 'logs-check' },
+      { operation: 'system.ready', method: 'GET', url: '/ready', statusCode: 200, correlationId: 'logs-check' },
+      { operation: 'products.list', method: 'GET', url: '/api/products', statusCode: 200, correlationId: 'logs-check' },
     ]);
+    for (const request of requests) {
+      expect(request.reqId).toBeTypeOf('string');
+      expect(request.responseTime).toBeTypeOf('number');
+    }
     expect(entries.filter((entry) => entry.msg === 'incoming request')).toEqual([]);
     expect(server.output()).not.toContain('Deprecation');
   }, 60_000);

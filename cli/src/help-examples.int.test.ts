@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
 import { commandLineFor } from './commands/generated/command-names.js';
 import type { CliContext } from './context.js';
-import { buildProgram, runCli } from './program.js';
+import { buildProgram, runCli, SHORTCUTS } from './program.js';
 import { testIo } from './testing/test-streams.js';
 
 /**
@@ -61,7 +61,7 @@ const operationOf = (argv: readonly string[]): OperationDefinition | undefined =
   const byCommandLine = new Map<string, OperationDefinition>();
   for (const definition of Object.values(operations) as OperationDefinition[]) {
     byCommandLine.set(commandLineFor(definition.id)!, definition);
-    if (definition.cliName && definition.id.startsWith('system.')) byCommandLine.set(`shopctl ${definition.cliName}`, definition);
+    if (definition.cliName && (SHORTCUTS as readonly string[]).includes(definition.id)) byCommandLine.set(`shopctl ${definition.cliName}`, definition);
   }
   for (const length of [2, 1]) {
     const found = byCommandLine.get(['shopctl', ...argv.filter((word) => !word.startsWith('-')).slice(0, length)].join(' '));

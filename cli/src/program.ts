@@ -16,6 +16,8 @@ import { addGlobalOptions, globalOptionsOf } from './global-options.js';
 import { terminalSafeLines } from './output/terminal-safe.js';
 import { CLI_VERSION } from './version.js';
 
+/** Operations also reachable from the top level: `shopctl health`, `shopctl ready`, `shopctl status`. */
+export const SHORTCUTS = ['system.health', 'system.ready', 'system.status'] as const;
 
 /** The whole command tree for one context: generated operation commands plus the hand-written ones. */
 export const buildProgram = (context: CliContext): Command => {
@@ -28,6 +30,7 @@ export const buildProgram = (context: CliContext): Command => {
         '',
         'Examples:',
         '  shopctl login --url http://localhost:3000',
+        '  shopctl status',
         '  shopctl products list',
         '  shopctl products create --help',
         '  shopctl streams state product-3f1c2a4e-7b9d-4e8a-9c1f-2d3e4f5a6b7c --at 2h',
@@ -50,7 +53,7 @@ export const buildProgram = (context: CliContext): Command => {
   );
   addOperationCommands(program, context, {
     replacedBy: { [LOGIN_OPERATION]: () => loginCommand(context) },
-    shortcuts: ['system.health', 'system.ready'],
+    shortcuts: SHORTCUTS,
   });
   program.addCommand(replayCommand(context));
   // Beside the generated `read-models` commands: what-if runs the person's own projection.

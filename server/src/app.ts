@@ -7,7 +7,7 @@ import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import { withDeadline, type Pool } from './infra/database/pool.js';
-import { requestLeftEvents } from './infra/eventstore.js';
+import { observeCommands, requestLeftEvents } from './infra/eventstore.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { trackAllowedMethods } from './infra/http/allowed-methods.js';
@@ -19,7 +19,10 @@ import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
-import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
+import { RequestLogLine, withRedaction, type LoggerOptions } from './infra/logging.js';
+import { createMetrics, type Metrics } from './infra/observability/metrics.js';
+import { registerMetricsRoute } from './infra/observability/metrics-endpoint.js';
+import { observeRequests } from './infra/observability/request-metrics.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
@@ -33,6 +36,7 @@ import { accountQueries } from './modules/users/projections.js';
 import { opsHandlers } from './ops/handlers.js';
 import { declaredProcessors, processorHandlers } from './ops/processors.js';
 import { inlineReadModels } from './ops/inline-rebuild.js';
+import { statusHandlers } from './ops/status.js';
 import { processorsReadiness } from './infra/processors/readiness.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 
@@ -56,6 +60,10 @@ export type AppDependencies = {
   processors?: readonly DeclaredProcessor[];
   /** /ready fails while a running processor trails the log by more than this. */
   readyMaxLagSeconds?: number;
+  /** The figures /metrics serves (default: a registry of this app's own). */
+  metrics?: Metrics;
+  /** The secret that opens /metrics on this port; unset, it is not served here. */
+  metricsToken?: string | undefined;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -67,7 +75,7 @@ const DOCS_LOGO =
 export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> => {
   const httpLimits = deps.httpLimits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withRedaction(deps.logger),
     logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     ...fastifyLimitOptions(httpLimits),
@@ -105,6 +113,10 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
 
   const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
   const processors = deps.processors ?? declaredProcessors(shopModules, context);
+  const metrics = deps.metrics ?? createMetrics({ pool: deps.pool, processors: { db: deps.pool, declared: processors } });
+  observeRequests(app, metrics);
+  observeCommands(deps.eventStore, metrics.commandObserver);
+  registerMetricsRoute(app, metrics, { token: deps.metricsToken });
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -134,14 +146,16 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
+  const startedAt = Date.now();
   const handlers = {
-    ...systemHandlers({ checks, startedAt: Date.now() }),
+    ...systemHandlers({ checks, startedAt }),
     ...catalogModule.handlers(context),
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors, inlineReadModels: inlineReadModels(shopModules.flatMap((module) => module.readModels)) }),
+    ...statusHandlers({ checks, startedAt, pool: deps.pool, processors, metrics }),
   } satisfies HandlerTable;
 
   const document = buildOpenApiDocument({ version: SERVER_VERSION });
@@ -157,7 +171,14 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency, eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream } });
+  registerOperations(app, {
+    handlers,
+    authenticator,
+    clock: deps.clock,
+    idempotency,
+    eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream },
+    onCommandAnswered: (operation, outcome) => metrics.commandAnswered(operation, outcome),
+  });
   return app;
 };
 

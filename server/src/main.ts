@@ -1,5 +1,6 @@
 import { loadConfig } from './infra/config.js';
 import { loggerOptions } from './infra/logging.js';
+import { startMetricsListener } from './infra/observability/metrics-endpoint.js';
 import { createServer } from './server.js';
 
 /** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
@@ -14,10 +15,20 @@ const main = async () => {
   server.app.log.level = config.logLevel;
   const base = address.replace('127.0.0.1', 'localhost');
   server.announce(base);
+  const { port: metricsPort } = config.metrics;
+  const metricsListener =
+    metricsPort === undefined
+      ? undefined
+      : await startMetricsListener(server.metrics, { ...config.metrics, port: metricsPort }).catch((error: { code?: string; message: string }) => {
+          // Not the EADDRINUSE of the API port below, whose advice is to change PORT.
+          throw new Error(`the metrics listener could not open ${config.metrics.host}:${metricsPort} (${error.code ?? error.message}); set EVENTSHOP_METRICS_PORT to another port`);
+        });
 
   say();
   say(`eventshop is listening on ${base}`);
   say(`  API reference  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
+  if (metricsListener) say(`  Metrics        ${metricsListener.url}${config.metrics.token ? '   (bearer EVENTSHOP_METRICS_TOKEN)' : ''}`);
+  else if (config.metrics.token) say(`  Metrics        ${base}/metrics   (bearer EVENTSHOP_METRICS_TOKEN)`);
   say(`  Database       ${server.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
   if (server.admin.generatedPassword) {
     say();
@@ -47,6 +58,7 @@ const main = async () => {
     const forceExit = setTimeout(() => process.exit(1), 15_000);
     forceExit.unref();
     try {
+      await metricsListener?.close();
       await server.close();
       say('Stopped.');
       process.exit(0);

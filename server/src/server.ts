@@ -12,7 +12,10 @@ import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
 import type { LoggerOptions } from './infra/logging.js';
+import { createMetrics, type Metrics } from './infra/observability/metrics.js';
+import { inOperation } from './infra/observability/scope.js';
 import { snapshotStore } from './infra/snapshots.js';
+import type { ScheduledProcessor } from './infra/processors/declaration.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
 import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
@@ -27,6 +30,8 @@ export type RunningServer = {
   databaseUrl: string;
   embedded: boolean;
   admin: Awaited<ReturnType<typeof ensureAdmin>>;
+  /** This instance's figures, served at /metrics (and on EVENTSHOP_METRICS_PORT when main.ts opens it). */
+  metrics: Metrics;
   /** Records where the server listens, so a second server started on the same data directory can name it. */
   announce(url: string): void;
   /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
@@ -44,6 +49,22 @@ export { inlineProjections };
  * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
  * the event store with its inline read models, the signing secret, the bootstrap admin, and the app.
  */
+/** A scheduled task whose runs are counted, and whose appends are counted under its name. */
+const observedTask = (task: ScheduledProcessor, metrics: Metrics): ScheduledProcessor => ({
+  ...task,
+  tick: (signal) =>
+    inOperation(task.name, async () => {
+      try {
+        const done = await task.tick(signal);
+        metrics.scheduledTaskRan(task.name, 'ok', typeof done === 'number' ? done : 0);
+        return done;
+      } catch (error) {
+        metrics.scheduledTaskRan(task.name, 'failed', 0);
+        throw error;
+      }
+    }),
+});
+
 export const createServer = async (
   config: Config,
   options: {
@@ -84,8 +105,12 @@ export const createServer = async (
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
     const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
-    const processors = declaredProcessors(shopModules, context, extra);
+    const declared = declaredProcessors(shopModules, context, extra);
+    const metrics = createMetrics({ pool, processors: { db: pool, declared } });
+    const processors = declared.map((entry) => (entry.processor.kind === 'scheduled' ? { ...entry, processor: observedTask(entry.processor, metrics) } : entry));
     const app = await buildApp({
+      metrics,
+      metricsToken: config.metrics.token,
       pool,
       eventStore,
       tokens,
@@ -124,6 +149,7 @@ export const createServer = async (
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      metrics,
       announce: (url) => embedded?.announce(url),
       get processors() {
         return runtime;

@@ -4,6 +4,7 @@ import { eventLine, eventLines, type EventForLine } from './event-line.js';
 import type { Presentation } from './presentation.js';
 import { progressLine } from './progress-bar.js';
 import { renderEntityState, type EntityStateView } from './state-view.js';
+import { renderStatus, type StatusView } from './status-view.js';
 
 /** How one operation's answer reads better than as the generic table or labelled lines. */
 export type OperationView = (data: unknown, presentation: Presentation) => string;
@@ -19,6 +20,7 @@ export const operationViews: Partial<Record<OperationId, OperationView>> = {
   'ops.streams.events': eventPage,
   'ops.streams.state': (data, presentation) => renderEntityState(data as EntityStateView, presentation),
   'ops.streams.diff': (data, presentation) => renderEntityDiff(data as EntityDiffView, presentation),
+  'system.status': (data, presentation) => renderStatus(data as StatusView, presentation),
 };
 
 /** How each message of a stream operation prints as one line; without one, a message prints as compact JSON. */

@@ -4,6 +4,7 @@ import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
 import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
+import { statusOperations } from './status.js';
 import { systemOperations } from './system.js';
 import { userOperations } from './users.js';
 
@@ -22,6 +23,7 @@ export * from './history.js';
 export * from './ops.js';
 export * from './inventory.js';
 export * from './processors.js';
+export * from './status.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -33,6 +35,7 @@ export const operations = {
   ...inventoryOperations,
   ...opsOperations,
   ...processorOperations,
+  ...statusOperations,
 } as const;
 
 export type Operations = typeof operations;

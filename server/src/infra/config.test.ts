@@ -16,6 +16,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EVENTSHOP_ADMIN_PASSWORD: 'short' })).toThrow(/EVENTSHOP_ADMIN_PASSWORD is not usable: Use at least 12 characters/);
   });
 
+  it('serves no metrics until told where, and refuses a guessable metrics token or a bad metrics port', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ EVENTSHOP_METRICS_TOKEN: 'a-long-enough-metrics-secret', EVENTSHOP_METRICS_PORT: '9464', EVENTSHOP_METRICS_HOST: '0.0.0.0' }).metrics).toEqual({
+      token: 'a-long-enough-metrics-secret',
+      port: 9464,
+      host: '0.0.0.0',
+    });
+    expect(() => loadConfig({ EVENTSHOP_METRICS_TOKEN: 'short' })).toThrow(/EVENTSHOP_METRICS_TOKEN must be at least 16 characters/);
+    expect(() => loadConfig({ EVENTSHOP_METRICS_PORT: 'ninety' })).toThrow(/EVENTSHOP_METRICS_PORT must be a number/);
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a number/);
   });

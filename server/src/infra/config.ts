@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
 import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
+import type { MetricsAccess } from './observability/metrics-endpoint.js';
 
 export type Config = {
   host: string;
@@ -33,6 +34,8 @@ export type Config = {
   testRecorder: { delayMs: number } | undefined;
   /** Scheduled work of the modules (reservation expiry); off with EVENTSHOP_PROCESSORS=off, like the processors. */
   scheduledTasks: boolean;
+  /** Where /metrics is served and what opens it (observability/metrics-endpoint.ts). */
+  metrics: MetricsAccess;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -57,7 +60,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   readyMaxLagSeconds: positiveSeconds('EVENTSHOP_READY_MAX_LAG_SECONDS', env.EVENTSHOP_READY_MAX_LAG_SECONDS, 30),
   testRecorder: env.EVENTSHOP_TEST_RECORDER === '1' ? { delayMs: Number(env.EVENTSHOP_TEST_RECORDER_DELAY_MS ?? 0) || 0 } : undefined,
   scheduledTasks: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
+  metrics: {
+    token: metricsToken(env.EVENTSHOP_METRICS_TOKEN),
+    port: env.EVENTSHOP_METRICS_PORT ? parsePort(env.EVENTSHOP_METRICS_PORT, 'EVENTSHOP_METRICS_PORT') : undefined,
+    host: env.EVENTSHOP_METRICS_HOST || '127.0.0.1',
+  },
 });
+
+/** A scraper's secret is a bearer credential like any other: too short, and it can be guessed. */
+const metricsToken = (value: string | undefined): string | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (value.length < 16 || /\s/.test(value)) throw new Error('EVENTSHOP_METRICS_TOKEN must be at least 16 characters without spaces (try `openssl rand -hex 24`)');
+  return value;
+};
 
 const optionalSeconds = (name: string, value: string | undefined): number | undefined =>
   value === undefined || value === '' ? undefined : positiveSeconds(name, value, 0);
@@ -89,9 +104,9 @@ const positiveSeconds = (name: string, value: string | undefined, fallback: numb
   return seconds;
 };
 
-const parsePort = (value: string): number => {
+const parsePort = (value: string, name = 'PORT'): number => {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a number from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a number from 0 to 65535, got "${value}"`);
   return port;
 };
 

@@ -71,7 +71,7 @@ export type Decider<State, Command, StreamEvent extends Event> = {
   keepsStateWarm?: boolean;
 };
 
-export type CommandOutcome<State> = { state: State; version: number; appended: number };
+export type CommandOutcome<State> = { state: State; version: number; appended: number; /** The types of the events this command recorded. */ types: readonly string[] };
 
 /** Retries after another instance moved the stream, when the client did not pin a version. */
 const CONFLICT_RETRIES = 10;
@@ -115,6 +115,24 @@ const keepWarm = (eventStore: PostgresEventStore, streamName: string, entry: War
 };
 
 /**
+ * What the server's metrics want to hear from here (infra/observability/metrics.ts). Kept to an
+ * interface so the event store does not depend on the metrics library.
+ */
+export type CommandObserver = {
+  /** One append, its duration and whether another instance had moved the stream meanwhile. */
+  appended(streamName: string, outcome: 'ok' | 'conflict', seconds: number): void;
+  /** The event types one command recorded; called in the command caller's async context. */
+  recorded(types: readonly string[]): void;
+};
+
+const observers = new WeakMap<PostgresEventStore, CommandObserver>();
+
+/** Reports every command run through `eventStore` to `observer` (one per server instance). */
+export const observeCommands = (eventStore: PostgresEventStore, observer: CommandObserver) => {
+  observers.set(eventStore, observer);
+};
+
+/**
  * Runs one command through a pure decider against one stream, and answers its own outcome.
  *
  * Inside this process, commands for one stream are serialised and batched: while one append is
@@ -133,7 +151,7 @@ export const handleCommand = <State, Command, StreamEvent extends Event>(
   decider: Decider<State, Command, StreamEvent>,
   options: CommandOptions<Command>,
 ): Promise<CommandOutcome<State>> =>
-  new Promise((resolve, reject) => {
+  new Promise<CommandOutcome<State>>((resolve, reject) => {
     let streams = queues.get(eventStore);
     if (!streams) queues.set(eventStore, (streams = new Map()));
     const waiting = streams.get(options.streamName);
@@ -145,6 +163,11 @@ export const handleCommand = <State, Command, StreamEvent extends Event>(
     const queue = [entry];
     streams.set(options.streamName, queue);
     void drain(eventStore, options.streamName, queue, streams);
+  }).then((outcome) => {
+    // Here, not inside the batch: this continuation runs in the caller's async context, so the
+    // observer can tell which operation appended (the batch runs in its first command's).
+    if (outcome.appended > 0) observers.get(eventStore)?.recorded(outcome.types);
+    return outcome;
   });
 
 const drain = async (eventStore: PostgresEventStore, streamName: string, queue: Queued<any, any, any>[], streams: Map<string, Queued<any, any, any>[]>) => {
@@ -182,17 +205,21 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
         state = own.reduce(decider.evolve, state);
         version += own.length;
         events.push(...own);
-        decided.push({ entry, outcome: { state, version, appended: own.length } });
+        decided.push({ entry, outcome: { state, version, appended: own.length, types: own.map((event) => event.type) } });
       } catch (error) {
         refused.push({ entry, error });
       }
     }
     if (events.length > 0) {
+      const observer = observers.get(eventStore);
+      const started = performance.now();
       try {
         await eventStore.appendToStream(streamName, events, { expectedStreamVersion: BigInt(loaded.version) });
+        observer?.appended(streamName, 'ok', (performance.now() - started) / 1000);
       } catch (error) {
         // emmett-postgresql bundles its own copy of the error class, so test by code, not instanceof.
         if (!isExpectedVersionConflictError(error)) throw error;
+        observer?.appended(streamName, 'conflict', (performance.now() - started) / 1000);
         if (attempt >= CONFLICT_RETRIES) throw new StreamBusyError(streamName);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 1.5 ** attempt));
         continue;

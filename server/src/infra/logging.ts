@@ -1,4 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { factsOf } from './observability/request-facts.js';
+import { operationLabel } from './observability/request-metrics.js';
 
 /**
  * The server's logs: JSON lines for machines when stdout is a pipe or file, one short readable
@@ -7,6 +9,53 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
  */
 
 export type LoggerOptions = { level: string; stream?: { write(line: string): void } };
+
+/**
+ * A second line of defence: no log line built here carries headers or bodies, but an error or a
+ * later `log.info({ ... })` might. pino blanks these paths before a line is written, whatever
+ * logged it. (The first line of defence is what RequestLogLine leaves out; e2e/log-secrets.test.ts
+ * greps a whole run's output for every secret it used.)
+ */
+export const LOG_REDACTION = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'req.headers["x-api-key"]',
+    'res.headers["set-cookie"]',
+    'headers.authorization',
+    'headers.cookie',
+    'body',
+    'req.body',
+    'err.body',
+    '*.password',
+    '*.currentPassword',
+    '*.newPassword',
+    '*.token',
+    '*.apiKey',
+    '*.key',
+    '*.secret',
+    '*.email',
+    '*.phone',
+    '*.address',
+    '*.addresses',
+    '*.card',
+    '*.paymentMethod',
+  ],
+  censor: '[redacted]',
+};
+
+/** What Fastify is given: the app's logger options (or none), always with the redaction. */
+export const withRedaction = (logger: boolean | LoggerOptions | undefined): false | (LoggerOptions & { redact: typeof LOG_REDACTION }) => {
+  if (!logger) return false;
+  return logger === true ? { level: 'info', redact: LOG_REDACTION } : { ...logger, redact: LOG_REDACTION };
+};
+
+/** A caller's correlation id when it is sane (as the request id), else the request id: what the request's events carry. */
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const correlationOf = (request: FastifyRequest): string => {
+  const given = request.headers['x-correlation-id'];
+  return typeof given === 'string' && SANE_ID.test(given) ? given : request.id;
+};
 
 type Output = { isTTY?: boolean; write(text: string): unknown };
 
@@ -27,13 +76,25 @@ export const loggerOptions = (level: string, output: Output, env: NodeJS.Process
 /**
  * One line per answered request, in place of Fastify's two ("incoming request", then
  * "request completed" with the whole request and response objects). Given to Fastify as its
- * `logController`, the hook it offers for exactly this.
+ * `logController`, the hook it offers for exactly this. It names the operation, who acted and
+ * the correlation id; the URL goes without its query string, the one part of a request line a
+ * client may fill with whatever it likes (a search term, an email), and no header or body is read.
+ * pino adds `reqId`.
  */
 export class RequestLogLine extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const entry = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 10) / 10 };
+    const principalId = factsOf(request)?.principalId;
+    const entry = {
+      operation: operationLabel(request),
+      method: request.method,
+      url: request.url.split('?')[0],
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      correlationId: correlationOf(request),
+      ...(principalId ? { principalId } : {}),
+    };
     if (error) reply.log.error({ ...entry, err: error }, 'request errored');
     else reply.log.info(entry, 'request completed');
   }

@@ -8,7 +8,10 @@ import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, type Claim, type Idempoten
 import { DEFAULT_EVENT_STREAM_OPTIONS, serveEventStream, withLastEventId, type EventStreamOptions } from './event-stream.js';
 import { parseInput } from './input.js';
 import type { HandlerTable, RequestContext } from './operations.js';
-import { HttpProblem, RequestValidationError } from './problems.js';
+import { HttpProblem, RequestValidationError, StreamBusyError, VersionMismatchError } from './problems.js';
+import type { CommandOutcome } from '../observability/metrics.js';
+import { noteRequest } from '../observability/request-facts.js';
+import { inOperation } from '../observability/scope.js';
 
 export type RouteDependencies = {
   handlers: HandlerTable;
@@ -16,6 +19,8 @@ export type RouteDependencies = {
   clock: Clock;
   idempotency: IdempotencyStore;
   eventStream?: EventStreamOptions;
+  /** Hears how every command request ended (the server's metrics). */
+  onCommandAnswered?: (operationId: OperationId, outcome: CommandOutcome) => void;
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
@@ -29,63 +34,82 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
     const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
-    app.route({
-      method: definition.method,
-      url: definition.path,
-      handler: async (request, reply) => {
-        const now = deps.clock.now();
-        // Public operations never read the Authorization header: a stale or garbage token must not
-        // keep a client from signing in again, and health checks must not depend on the account tables.
-        const principal = definition.auth === 'public' ? undefined : await authenticate(request.headers.authorization, deps.authenticator, now);
-        authorize(definition.auth, principal, definition.alsoAllowed);
-        const parsed = parseInput(definition, request);
-        const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
-        // Only signed-in commands are idempotent (the key is kept per principal); elsewhere the header means nothing.
-        const key = definition.kind === 'command' && principal !== undefined ? idempotencyKey(request) : undefined;
+    // The one place every operation passes: its log line and figures learn the operation here.
+    const answer = async (request: FastifyRequest, reply: FastifyReply) => {
+      noteRequest(request, { operationId: id, kind: definition.kind });
+      if (definition.kind !== 'command') return inOperation(id, () => serve(request, reply));
+      try {
+        const sent = await inOperation(id, () => serve(request, reply));
+        deps.onCommandAnswered?.(id, reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : 'applied');
+        return sent;
+      } catch (error) {
+        deps.onCommandAnswered?.(id, commandFailure(error));
+        throw error;
+      }
+    };
+    const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+      const now = deps.clock.now();
+      // Public operations never read the Authorization header: a stale or garbage token must not
+      // keep a client from signing in again, and health checks must not depend on the account tables.
+      const principal = definition.auth === 'public' ? undefined : await authenticate(request.headers.authorization, deps.authenticator, now);
+      noteRequest(request, { operationId: id, kind: definition.kind, principalId: principal?.id });
+      authorize(definition.auth, principal, definition.alsoAllowed);
+      const parsed = parseInput(definition, request);
+      const input = definition.kind === 'stream' ? withLastEventId(definition, request, parsed) : parsed;
+      // Only signed-in commands are idempotent (the key is kept per principal); elsewhere the header means nothing.
+      const key = definition.kind === 'command' && principal !== undefined ? idempotencyKey(request) : undefined;
 
-        let status: number = definition.successStatus ?? 200;
-        const context: RequestContext = {
-          principal,
+      let status: number = definition.successStatus ?? 200;
+      const context: RequestContext = {
+        principal,
+        requestId: request.id,
+        now,
+        ip: request.ip,
+        metadata: {
+          correlationId: headerValue(request, 'x-correlation-id') ?? request.id,
+          causationId: request.id,
+          actorId: principal?.id ?? null,
           requestId: request.id,
-          now,
-          ip: request.ip,
-          metadata: {
-            correlationId: headerValue(request, 'x-correlation-id') ?? request.id,
-            causationId: request.id,
-            actorId: principal?.id ?? null,
-            requestId: request.id,
-            occurredAt: now.toISOString(),
-          },
-          // Answers of queries and commands are not cut short; a stream gets its own signal below.
-          signal: NEVER_ABORTED,
-          setStatus(next) {
-            status = next;
-          },
-        };
-        if (definition.kind === 'stream') {
-          // The handler checks its input and resolves with the messages before anything is sent,
-          // so bad input is an ordinary problem response, not an error inside a stream.
-          const stop = new AbortController();
-          const stream = handler as (input: unknown, context: RequestContext) => Promise<AsyncIterable<unknown>>;
-          const messages = await stream(input, { ...context, signal: stop.signal });
-          return serveEventStream(request, reply, definition, messages, stop, deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
-        }
-        const run = async (): Promise<StoredResponse> => {
-          const result = definition.output.parse(await (handler(input, context) as Promise<unknown>)) as Record<string, unknown>;
-          const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-          if (typeof result?.version === 'number') headers.etag = `"${result.version}"`;
-          if (status === 201 && typeof result?.id === 'string') headers.location = `${request.url.split('?')[0]}/${result.id}`;
-          return { status, headers, body: JSON.stringify(result) };
-        };
+          occurredAt: now.toISOString(),
+        },
+        // Answers of queries and commands are not cut short; a stream gets its own signal below.
+        signal: NEVER_ABORTED,
+        setStatus(next) {
+          status = next;
+        },
+      };
+      if (definition.kind === 'stream') {
+        // The handler checks its input and resolves with the messages before anything is sent,
+        // so bad input is an ordinary problem response, not an error inside a stream.
+        const stop = new AbortController();
+        const stream = handler as (input: unknown, context: RequestContext) => Promise<AsyncIterable<unknown>>;
+        const messages = await stream(input, { ...context, signal: stop.signal });
+        return serveEventStream(request, reply, definition, messages, stop, deps.eventStream ?? DEFAULT_EVENT_STREAM_OPTIONS);
+      }
+      const run = async (): Promise<StoredResponse> => {
+        const result = definition.output.parse(await (handler(input, context) as Promise<unknown>)) as Record<string, unknown>;
+        const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+        if (typeof result?.version === 'number') headers.etag = `"${result.version}"`;
+        if (status === 201 && typeof result?.id === 'string') headers.location = `${request.url.split('?')[0]}/${result.id}`;
+        return { status, headers, body: JSON.stringify(result) };
+      };
 
-        const response =
-          key !== undefined && principal !== undefined
-            ? await runOnce(deps.idempotency, { principal: principal.id, key, operationId: id, requestId: request.id }, input, run)
-            : await run();
-        return send(reply, response);
-      },
-    });
+      const response =
+        key !== undefined && principal !== undefined
+          ? await runOnce(deps.idempotency, { principal: principal.id, key, operationId: id, requestId: request.id }, input, run)
+          : await run();
+      return send(reply, response);
+    };
+    app.route({ method: definition.method, url: definition.path, handler: answer });
   }
+};
+
+/** A command refused or failed: which of the outcomes its metrics count. */
+const commandFailure = (error: unknown): CommandOutcome => {
+  if (error instanceof VersionMismatchError) return 'version_conflict';
+  if (error instanceof StreamBusyError) return 'stream_busy';
+  const status = error instanceof HttpProblem ? error.status : (error as { statusCode?: number }).statusCode;
+  return typeof status === 'number' && status < 500 ? 'refused' : 'failed';
 };
 
 const NEVER_ABORTED = new AbortController().signal;

@@ -1,4 +1,5 @@
-import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
+import type { systemOperations } from '@eventshop/sdk/contract';
+import type { Handlers } from '../../infra/http/operations.js';
 
 export type ReadinessCheck = { name: string; check: () => Promise<{ ok: boolean; detail?: string }> };
 
@@ -18,19 +19,25 @@ const withinDeadline = <T>(work: Promise<T>, ms: number): Promise<T> => {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 };
 
-export const systemHandlers = (deps: { checks: ReadinessCheck[]; startedAt: number }): Handlers<OperationIdsOf<'system'>> => ({
-  'system.health': async () => ({ status: 'ok', version: SERVER_VERSION, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) }),
+/** Every check, each within the deadline; a check that throws or is late has failed, with why. */
+export const runReadinessChecks = (checks: readonly ReadinessCheck[]): Promise<{ name: string; ok: boolean; detail?: string }[]> =>
+  Promise.all(
+    checks.map(async ({ name, check }) => {
+      try {
+        return { name, ...(await withinDeadline(check(), READINESS_DEADLINE_MS)) };
+      } catch (error) {
+        return { name, ok: false, detail: (error as Error).message };
+      }
+    }),
+  );
+
+export const uptimeSeconds = (startedAt: number) => Math.round((Date.now() - startedAt) / 1000);
+
+export const systemHandlers = (deps: { checks: ReadinessCheck[]; startedAt: number }): Handlers<keyof typeof systemOperations> => ({
+  'system.health': async () => ({ status: 'ok', version: SERVER_VERSION, uptimeSeconds: uptimeSeconds(deps.startedAt) }),
 
   'system.ready': async (_input, { setStatus }) => {
-    const checks = await Promise.all(
-      deps.checks.map(async ({ name, check }) => {
-        try {
-          return { name, ...(await withinDeadline(check(), READINESS_DEADLINE_MS)) };
-        } catch (error) {
-          return { name, ok: false, detail: (error as Error).message };
-        }
-      }),
-    );
+    const checks = await runReadinessChecks(deps.checks);
     const ready = checks.every((c) => c.ok);
     if (!ready) setStatus(503);
     return { status: ready ? 'ready' : 'not_ready', checks };
