@@ -12,7 +12,7 @@ let directory: string;
 let configFile: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ scheduledTasks: true });
   url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(os.tmpdir(), 'shopctl-status-'));
   configFile = path.join(directory, 'config.json');

@@ -132,10 +132,10 @@ describe('scheduled work', () => {
       expect(held.statusCode).toBe(200);
       ticking.clock.advance(61_000);
       const figures = async () => (await ticking.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body;
-      await expect.poll(async () => sampleValue(await figures(), 'eventshop_scheduled_task_items_total', { task: 'reservation-expiry' }), { timeout: 10_000, interval: 100 }).toBe(1);
+      await expect.poll(async () => sampleValue(await figures(), 'eventshop_scheduled_task_items_total', { task: 'inventory_reservation_expiry' }), { timeout: 10_000, interval: 100 }).toBe(1);
       const text = await figures();
-      expect(sampleValue(text, 'eventshop_events_appended_total', { operation: 'reservation-expiry', type: 'ReservationExpired' })).toBe(1);
-      expect(sampleValue(text, 'eventshop_scheduled_task_runs_total', { task: 'reservation-expiry', outcome: 'ok' })).toBeGreaterThan(0);
+      expect(sampleValue(text, 'eventshop_events_appended_total', { operation: 'inventory_reservation_expiry', type: 'ReservationExpired' })).toBe(1);
+      expect(sampleValue(text, 'eventshop_scheduled_task_runs_total', { task: 'inventory_reservation_expiry', outcome: 'ok' })).toBeGreaterThan(0);
     } finally {
       await ticking.close();
     }

@@ -75,13 +75,13 @@ export const createMetrics = (sources: MetricsSources = {}) => {
   });
   const taskRuns = new Counter({
     name: 'eventshop_scheduled_task_runs_total',
-    help: 'Passes of scheduled work (reservation-expiry) in the instance leading it, by outcome',
+    help: 'Passes of scheduled work (inventory_reservation_expiry) in the instance leading it, by outcome',
     labelNames: ['task', 'outcome'],
     registers,
   });
   const taskItems = new Counter({
     name: 'eventshop_scheduled_task_items_total',
-    help: 'Items a scheduled pass handled: for reservation-expiry, the due holds it expired',
+    help: 'Items a scheduled pass handled: for inventory_reservation_expiry, the due holds it expired',
     labelNames: ['task'],
     registers,
   });
