@@ -55,7 +55,12 @@ export type AppDependencies = {
   processors?: readonly DeclaredProcessor[];
   /** /ready fails while a running processor trails the log by more than this. */
   readyMaxLagSeconds?: number;
+  /** False for a processor instance (EVENTSHOP_API=off): only the system operations (/health, /ready) are served. */
+  api?: boolean;
 };
+
+/** What a processor instance still answers: the probes of its orchestrator and load balancer. */
+const PROCESSOR_INSTANCE_OPERATIONS = /^system\./;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -94,7 +99,9 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       const detail = `${path} answers ${allow.join(', ')}; ${request.method} is not one of them.`;
       return sendProblem(reply, request, new HttpProblem(405, 'method_not_allowed', 'Method not allowed here', detail, {}, { allow: allow.join(', ') }));
     }
-    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${path} is not part of this API; see /docs.`));
+    const detail =
+      deps.api === false ? `This instance runs processors only (EVENTSHOP_API=off) and answers /health and /ready; send API requests to an API instance.` : `${request.method} ${path} is not part of this API; see /docs.`;
+    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', detail));
   });
   app.addHook('onRequest', refuseUnsupportedEncodings);
   app.addHook('onSend', async (request, reply, payload) => {
@@ -156,7 +163,14 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(document));
 
   const idempotency = idempotencyStore(deps.pool, { stallSeconds: deps.idempotencyStallSeconds, requestLeftEvents: requestLeftEvents(deps.pool) });
-  registerOperations(app, { handlers, authenticator, clock: deps.clock, idempotency, eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream } });
+  registerOperations(app, {
+    handlers,
+    authenticator,
+    clock: deps.clock,
+    idempotency,
+    eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream },
+    serves: deps.api === false ? (id) => PROCESSOR_INSTANCE_OPERATIONS.test(id) : undefined,
+  });
   return app;
 };
 

@@ -16,6 +16,8 @@ export type RouteDependencies = {
   clock: Clock;
   idempotency: IdempotencyStore;
   eventStream?: EventStreamOptions;
+  /** Only these operations get a route (a processor instance serves the system ones); all when unset. */
+  serves?: ((id: OperationId) => boolean) | undefined;
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
@@ -28,6 +30,7 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
  */
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
+    if (deps.serves && !deps.serves(id)) continue;
     const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
     app.route({
       method: definition.method,
