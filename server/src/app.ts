@@ -20,6 +20,8 @@ import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
 import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
+import { registerRequestSpans } from './infra/tracing/request-spans.js';
+import { tracing } from './infra/tracing/tracing.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
@@ -86,6 +88,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     routerOptions: { querystringParser: parseQueryString },
   });
   const allowedMethods = trackAllowedMethods(app);
+  // First of the hooks, so a request's span covers all of them; none at all with tracing off.
+  if (tracing().enabled) registerRequestSpans(app, tracing());
 
   capConnections(app.server, httpLimits);
 

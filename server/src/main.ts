@@ -1,11 +1,14 @@
 import { loadConfig } from './infra/config.js';
 import { loggerOptions } from './infra/logging.js';
 import { createServer } from './server.js';
+import { startTracing, stopTracing } from './infra/tracing/tracing.js';
 
 /** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
 const main = async () => {
   const config = loadConfig();
   const say = (line = '') => process.stdout.write(`${line}\n`);
+  // Before anything else, so the first requests and commands are traced too.
+  const traced = await startTracing(process.env);
   say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
   const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout), deferBackgroundWork: true });
   // The banner says where it listens; Fastify's own "Server listening" line would come above it.
@@ -19,6 +22,9 @@ const main = async () => {
   say(`eventshop is listening on ${base}`);
   say(`  API reference  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
   say(`  Database       ${server.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
+  if (traced) say(`  Traces         OTLP to ${process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+  if (!config.api) say('  Role           processors only (EVENTSHOP_API=off): /health and /ready answer, the API does not');
+  if (!config.processors) say('  Role           API only (EVENTSHOP_PROCESSORS=off)');
   if (server.admin.generatedPassword) {
     say();
     say('  An admin account was created. Its password is shown this once:');
@@ -48,6 +54,7 @@ const main = async () => {
     forceExit.unref();
     try {
       await server.close();
+      await stopTracing().catch(() => {});
       say('Stopped.');
       process.exit(0);
     } catch (error) {
