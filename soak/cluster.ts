@@ -130,10 +130,10 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
       } else if (roll < 0.47 && product.inventoryId === undefined) {
         const tracked = (await record('inventory.track', product.id, () => admin.inventory.track({ productId: product.id, quantity: 1 }))) as { id: string } | undefined;
         // A track whose answer was lost still tracked it; the next read finds out.
-        if (tracked) product.inventoryId = tracked.id;
-        else product.inventoryId = '';
+        product.inventoryId = tracked ? tracked.id : '';
+        product.quantity = 1;
       } else if (roll < 0.6 && product.inventoryId) {
-        // Quantities only grow per item, so each set is a change the log must show once.
+        // Quantities only grow per item (from the 1 it was tracked with), so each set is a change the log must show once.
         product.quantity += 1 + Math.floor(Math.random() * 5);
         const { inventoryId, quantity } = product;
         await record('inventory.setStock', `${inventoryId}:${quantity}`, () => admin.inventory.setStock({ inventoryId, quantity, reason: 'restock' }));
@@ -178,6 +178,8 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
 
   await Promise.all([killer(), ...Array.from({ length: options.workers }, (_, index) => worker(index))]);
   log(`traffic over after ${(elapsed() / 1000).toFixed(1)} s`);
+  // The checks below read through the SDK too; the figures are the traffic's.
+  const traffic = { ...counts };
 
   // ---- Checks: the log against what was answered ----
   const commands = calls.filter((call): call is Call & { operation: CommandKind } => call.operation !== 'read');
@@ -206,8 +208,8 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
     calls: calls.length,
     commands: commands.length,
     reads: calls.length - commands.length,
-    attempts: counts.attempts,
-    attemptFailures: { network: counts.network, status5xx: counts.status5xx, inUse: counts.inUse },
+    attempts: traffic.attempts,
+    attemptFailures: { network: traffic.network, status5xx: traffic.status5xx, inUse: traffic.inUse },
     kills,
     failed: calls.filter((call) => !call.ok).map((call) => ({ operation: call.operation, failure: call.failure!, inFlightAtKill: inFlightAtKill(call) })),
     okOnce: okCalls.filter((call) => countOf(call) === 1).length,
