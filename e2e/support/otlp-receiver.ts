@@ -11,6 +11,9 @@ export type ReceivedSpan = {
   kind: number;
   links: { traceId: string; spanId: string }[];
   attributes: Record<string, unknown>;
+  /** 0 unset, 1 ok, 2 error. */
+  status: number;
+  durationMs: number;
 };
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: OtlpValue[] } };
@@ -18,7 +21,20 @@ type OtlpAttribute = { key: string; value: OtlpValue };
 type OtlpExport = {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; links?: { traceId: string; spanId: string }[]; attributes?: OtlpAttribute[] }[] }[];
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        links?: { traceId: string; spanId: string }[];
+        attributes?: OtlpAttribute[];
+        status?: { code?: number };
+        startTimeUnixNano: string | number;
+        endTimeUnixNano: string | number;
+      }[];
+    }[];
   }[];
 };
 
@@ -55,6 +71,8 @@ export const startOtlpReceiver = async () => {
               kind: span.kind,
               links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
               attributes: attributesOf(span.attributes),
+              status: span.status?.code ?? 0,
+              durationMs: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6,
             });
           }
         }

@@ -12,12 +12,13 @@ import type { SpanAttributes, SpanHandle, SpanKind, SpanOptions, Tracing } from 
  * AsyncLocalStorage context manager (a span stays active across awaits) and W3C trace context.
  */
 export const openTelemetryTracing = (env: NodeJS.ProcessEnv): Tracing => {
+  // The exporter reads its other settings (headers, timeout) from process.env itself; the address comes from `env`.
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       'service.name': env.OTEL_SERVICE_NAME || 'eventshop',
       'service.instance.id': env.HOSTNAME ? `${env.HOSTNAME}:${process.pid}` : String(process.pid),
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(env) }))],
   });
   provider.register();
   const tracer = trace.getTracer('eventshop');
@@ -35,6 +36,11 @@ export const openTelemetryTracing = (env: NodeJS.ProcessEnv): Tracing => {
   return {
     enabled: true,
     startSpan,
+    recordSpan(name, attributes, timing) {
+      const span = tracer.startSpan(name, { kind: KINDS[timing.kind ?? 'internal'], attributes: defined(attributes), startTime: timing.startTime }, context.active());
+      if (timing.failed !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: timing.failed });
+      span.end(timing.endTime ?? new Date());
+    },
     traceparent() {
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
@@ -43,6 +49,9 @@ export const openTelemetryTracing = (env: NodeJS.ProcessEnv): Tracing => {
     shutdown: () => provider.shutdown(),
   };
 };
+
+/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is; OTEL_EXPORTER_OTLP_ENDPOINT is a base that `/v1/traces` is added to (the OTLP rule). */
+const tracesUrl = (env: NodeJS.ProcessEnv) => env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
 
 const KINDS: Record<SpanKind, OtelSpanKind> = {
   internal: OtelSpanKind.INTERNAL,

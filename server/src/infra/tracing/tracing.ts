@@ -35,6 +35,11 @@ export type SpanHandle = {
 export type Tracing = {
   readonly enabled: boolean;
   startSpan(name: string, attributes: SpanAttributes, options?: SpanOptions): SpanHandle;
+  /**
+   * Records a span that already happened, as a child of the active span: for work that reports
+   * itself once done (the payments gateway's onGatewayCall).
+   */
+  recordSpan(name: string, attributes: SpanAttributes, timing: { kind?: SpanKind; startTime: Date; endTime?: Date; failed?: string | undefined }): void;
   /** The active span's W3C traceparent, to store beside an event; undefined with tracing off or no span. */
   traceparent(): string | undefined;
   /** Sends the spans still buffered; at the end of a clean stop. */
@@ -46,6 +51,7 @@ const NO_SPAN: SpanHandle = { setAttributes() {}, fail() {}, run: (fn) => fn(), 
 const noTracing: Tracing = {
   enabled: false,
   startSpan: () => NO_SPAN,
+  recordSpan() {},
   traceparent: () => undefined,
   shutdown: async () => {},
 };
