@@ -23,6 +23,8 @@ import { RequestLogLine, withRedaction, type LoggerOptions } from './infra/loggi
 import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { registerMetricsRoute } from './infra/observability/metrics-endpoint.js';
 import { observeRequests } from './infra/observability/request-metrics.js';
+import { registerRequestSpans } from './infra/tracing/request-spans.js';
+import { tracing } from './infra/tracing/tracing.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
@@ -64,7 +66,12 @@ export type AppDependencies = {
   metrics?: Metrics;
   /** The secret that opens /metrics on this port; unset, it is not served here. */
   metricsToken?: string | undefined;
+  /** False for a processor instance (EVENTSHOP_API=off): only the system operations (/health, /ready) are served. */
+  api?: boolean;
 };
+
+/** What a processor instance still answers: the probes of its orchestrator and load balancer. */
+const PROCESSOR_INSTANCE_OPERATIONS = /^system\./;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -90,6 +97,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     routerOptions: { querystringParser: parseQueryString },
   });
   const allowedMethods = trackAllowedMethods(app);
+  // First of the hooks, so a request's span covers all of them; none at all with tracing off.
+  if (tracing().enabled) registerRequestSpans(app, tracing());
 
   capConnections(app.server, httpLimits);
 
@@ -103,7 +112,9 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
       const detail = `${path} answers ${allow.join(', ')}; ${request.method} is not one of them.`;
       return sendProblem(reply, request, new HttpProblem(405, 'method_not_allowed', 'Method not allowed here', detail, {}, { allow: allow.join(', ') }));
     }
-    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', `${request.method} ${path} is not part of this API; see /docs.`));
+    const detail =
+      deps.api === false ? `This instance runs processors only (EVENTSHOP_API=off) and answers /health and /ready; send API requests to an API instance.` : `${request.method} ${path} is not part of this API; see /docs.`;
+    return sendProblem(reply, request, new HttpProblem(404, 'route_not_found', 'No such route', detail));
   });
   app.addHook('onRequest', refuseUnsupportedEncodings);
   app.addHook('onSend', async (request, reply, payload) => {
@@ -178,6 +189,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     idempotency,
     eventStream: { ...DEFAULT_EVENT_STREAM_OPTIONS, ...deps.eventStream },
     onCommandAnswered: (operation, outcome) => metrics.commandAnswered(operation, outcome),
+    serves: deps.api === false ? (id) => PROCESSOR_INSTANCE_OPERATIONS.test(id) : undefined,
   });
   return app;
 };

@@ -2,11 +2,14 @@ import { loadConfig } from './infra/config.js';
 import { loggerOptions } from './infra/logging.js';
 import { startMetricsListener } from './infra/observability/metrics-endpoint.js';
 import { createServer } from './server.js';
+import { startTracing, stopTracing } from './infra/tracing/tracing.js';
 
 /** `npm start`: configuration from the environment, then listen, then stop cleanly on a signal. */
 const main = async () => {
   const config = loadConfig();
   const say = (line = '') => process.stdout.write(`${line}\n`);
+  // Before anything else, so the first requests and commands are traced too.
+  const traced = await startTracing(process.env);
   say(config.databaseUrl ? 'Connecting to PostgreSQL from DATABASE_URL...' : `Starting embedded PostgreSQL (data in ${config.dataDir})...`);
   const server = await createServer(config, { logger: loggerOptions(config.logLevel, process.stdout), deferBackgroundWork: true });
   // The banner says where it listens; Fastify's own "Server listening" line would come above it.
@@ -30,6 +33,9 @@ const main = async () => {
   if (metricsListener) say(`  Metrics        ${metricsListener.url}${config.metrics.token ? '   (bearer EVENTSHOP_METRICS_TOKEN)' : ''}`);
   else if (config.metrics.token) say(`  Metrics        ${base}/metrics   (bearer EVENTSHOP_METRICS_TOKEN)`);
   say(`  Database       ${server.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
+  if (traced) say(`  Traces         OTLP to ${process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+  if (!config.api) say('  Role           processors only (EVENTSHOP_API=off): /health and /ready answer, the API does not');
+  if (!config.processors) say('  Role           API only (EVENTSHOP_PROCESSORS=off)');
   if (server.admin.generatedPassword) {
     say();
     say('  An admin account was created. Its password is shown this once:');
@@ -60,6 +66,7 @@ const main = async () => {
     try {
       await metricsListener?.close();
       await server.close();
+      await stopTracing().catch(() => {});
       say('Stopped.');
       process.exit(0);
     } catch (error) {

@@ -122,6 +122,7 @@ export const createServer = async (
       eventStream: options.eventStream,
       httpLimits: config.http,
       signUpLimit: config.signUpLimit,
+      api: config.api,
     });
     notice = (line) => app.log.warn(line);
     let runtime: ProcessorRuntime | undefined;

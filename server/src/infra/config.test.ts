@@ -53,4 +53,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ EVENTSHOP_PROCESSOR_MAX_ATTEMPTS: '3' }).processorMaxAttempts).toBe(3);
     expect(() => loadConfig({ EVENTSHOP_PROCESSOR_MAX_ATTEMPTS: '0' })).toThrow(/must be a whole number above 0/);
   });
+
+  it('serves the API unless EVENTSHOP_API=off (a processor instance)', () => {
+    expect(loadConfig({}).api).toBe(true);
+    expect(loadConfig({ EVENTSHOP_API: 'off' }).api).toBe(false);
+    expect(() => loadConfig({ EVENTSHOP_API: 'none' })).toThrow(/EVENTSHOP_API must be on or off/);
+  });
 });

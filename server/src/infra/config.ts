@@ -24,6 +24,8 @@ export type Config = {
   signUpLimit: { perAddress?: number; windowSeconds?: number };
   /** EVENTSHOP_PROCESSORS=off: serve the API only and leave background processors to other instances. */
   processors: boolean;
+  /** EVENTSHOP_API=off: a processor instance, answering only /health and /ready, behind no load balancer. */
+  api: boolean;
   /** Tries of a failing event before it is parked. */
   processorMaxAttempts: number;
   /** First retry's wait in ms; each next one doubles. */
@@ -55,6 +57,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     windowSeconds: optionalSeconds('EVENTSHOP_SIGNUP_WINDOW_SECONDS', env.EVENTSHOP_SIGNUP_WINDOW_SECONDS),
   },
   processors: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
+  api: onOff('EVENTSHOP_API', env.EVENTSHOP_API),
   processorMaxAttempts: positiveInteger('EVENTSHOP_PROCESSOR_MAX_ATTEMPTS', env.EVENTSHOP_PROCESSOR_MAX_ATTEMPTS, 5),
   processorRetryMs: positiveInteger('EVENTSHOP_PROCESSOR_RETRY_MS', env.EVENTSHOP_PROCESSOR_RETRY_MS, 200),
   readyMaxLagSeconds: positiveSeconds('EVENTSHOP_READY_MAX_LAG_SECONDS', env.EVENTSHOP_READY_MAX_LAG_SECONDS, 30),

@@ -9,6 +9,7 @@ import type { Pool } from './database/pool.js';
 import type { RequestLeftEvents } from './http/idempotency.js';
 import { StreamBusyError, VersionMismatchError } from './http/problems.js';
 import { crossesSnapshotBoundary, type SnapshotStore } from './snapshots.js';
+import { tracing, withSpan } from './tracing/tracing.js';
 
 /**
  * Carried on every appended event: who acted, and which request and earlier message caused it,
@@ -21,6 +22,11 @@ export type EventMetadata = {
   requestId: string;
   /** When it happened, by the injected clock: time travel to an instant and `since`/`until` read this. */
   occurredAt: string;
+  /**
+   * The W3C trace context of the command that appended it, when tracing is on: the processors
+   * continue that trace, so one request's trace goes on through the work its events cause.
+   */
+  traceparent?: string;
 };
 
 export type InlineProjections = ProjectionRegistration<'inline', PostgresReadEventMetadata, PostgreSQLProjectionHandlerContext>[];
@@ -147,6 +153,26 @@ export const observeCommands = (eventStore: PostgresEventStore, observer: Comman
  * A client's expected version is checked exactly, at its turn in the batch (412 when stale).
  */
 export const handleCommand = <State, Command, StreamEvent extends Event>(
+  eventStore: PostgresEventStore,
+  decider: Decider<State, Command, StreamEvent>,
+  options: CommandOptions<Command>,
+): Promise<CommandOutcome<State>> => {
+  if (!tracing().enabled) return enqueue(eventStore, decider, options);
+  const { command, streamName, metadata, expectedVersion } = options;
+  const name = (command as { type?: unknown }).type;
+  return withSpan(
+    `command ${typeof name === 'string' ? name : streamName.split('-')[0]}`,
+    { 'eventshop.stream': streamName, 'eventshop.expected_version': expectedVersion, 'eventshop.correlation_id': metadata.correlationId },
+    async (span) => {
+      // The command's own span is what its events' processors continue from.
+      const outcome = await enqueue(eventStore, decider, { ...options, metadata: { ...metadata, traceparent: tracing().traceparent() } });
+      span.setAttributes({ 'eventshop.version': outcome.version, 'eventshop.appended': outcome.appended });
+      return outcome;
+    },
+  );
+};
+
+const enqueue = <State, Command, StreamEvent extends Event>(
   eventStore: PostgresEventStore,
   decider: Decider<State, Command, StreamEvent>,
   options: CommandOptions<Command>,

@@ -21,6 +21,8 @@ export type RouteDependencies = {
   eventStream?: EventStreamOptions;
   /** Hears how every command request ended (the server's metrics). */
   onCommandAnswered?: (operationId: OperationId, outcome: CommandOutcome) => void;
+  /** Only these operations get a route (a processor instance serves the system ones); all when unset. */
+  serves?: ((id: OperationId) => boolean) | undefined;
 };
 
 /** `/api/products/:id` is already Fastify's syntax; OpenAPI wants `{id}`. */
@@ -33,6 +35,7 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
  */
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
+    if (deps.serves && !deps.serves(id)) continue;
     const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
     // The one place every operation passes: its log line and figures learn the operation here.
     const answer = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -3,6 +3,8 @@ import { cursorOf, logReader, type LogCursor, type StoredLogEvent } from '../log
 import type { ProcessorDeclaration, ProcessorTransaction } from './declaration.js';
 import { checkpointStore, type Checkpoint } from './checkpoints.js';
 import { parkedStore } from './parked.js';
+import { batchSpanOptions } from './trace-context.js';
+import { tracing, withSpan } from '../tracing/tracing.js';
 
 export type RunnerOptions = {
   /** Events per transaction. */
@@ -86,7 +88,11 @@ export const handleLive = async (processor: ProcessorDeclaration, tx: ProcessorT
       else open.push(event);
     }
   }
-  if (handled.length > 0) await processor.handle(handled, { tx, mode: 'live', processor: processor.name });
+  if (handled.length === 0) return;
+  const handle = () => processor.handle(handled, { tx, mode: 'live', processor: processor.name });
+  if (!tracing().enabled) return handle();
+  const { attributes, options } = batchSpanOptions(processor.name, handled);
+  await withSpan(`processor ${processor.name}`, attributes, handle, options);
 };
 
 /**
