@@ -41,8 +41,10 @@ beforeAll(async () => {
   const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' };
   // One after the other: the first creates the schema and the admin.
   api = await start('api', { ...traced, OTEL_SERVICE_NAME: 'eventshop-api', EVENTSHOP_PROCESSORS: 'off' }, databaseUrl);
-  processors = await start('processors', { ...traced, OTEL_SERVICE_NAME: 'eventshop-processors', EVENTSHOP_API: 'off' }, databaseUrl);
-  untraced = await start('untraced', { EVENTSHOP_PROCESSORS: 'off' }, databaseUrl);
+  [processors, untraced] = await Promise.all([
+    start('processors', { ...traced, OTEL_SERVICE_NAME: 'eventshop-processors', EVENTSHOP_API: 'off' }, databaseUrl),
+    start('untraced', { EVENTSHOP_PROCESSORS: 'off' }, databaseUrl),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -58,8 +60,10 @@ describe('traces with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     client.setToken((await client.auth.login(ADMIN)).token);
     const product = await client.products.create({ name: 'Traced lamp', price: { amount: 4900, currency: 'EUR' }, categoryId: 'traced-lamps' });
 
-    await expect.poll(() => spanNamed('command CreateProduct', (span) => span.attributes['eventshop.stream'] === `product-${product.id}`), { timeout: 15_000 }).toBeDefined();
+    await expect.poll(() => spanNamed('command CreateProduct', (span) => span.attributes['eventshop.stream'] === `product-${product.id}`), { timeout: 60_000 }).toBeDefined();
     const command = spanNamed('command CreateProduct', (span) => span.attributes['eventshop.stream'] === `product-${product.id}`)!;
+    // The request's span ends after its command's, so it may come in a later export.
+    await expect.poll(() => receiver.spans.find((span) => span.spanId === command.parentSpanId), { timeout: 60_000 }).toBeDefined();
     const request = receiver.spans.find((span) => span.spanId === command.parentSpanId)!;
     expect(request).toMatchObject({ service: 'eventshop-api', name: 'products.create', kind: 2, traceId: command.traceId });
     expect(request.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/products', 'http.response.status_code': 201 });
@@ -67,7 +71,7 @@ describe('traces with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
 
     // The processor instance read the event and carried on the request's trace.
     const handledIt = (span: ReceivedSpan) => span.traceId === command.traceId;
-    await expect.poll(() => spanNamed('processor catalog_category_stats', handledIt), { timeout: 20_000 }).toBeDefined();
+    await expect.poll(() => spanNamed('processor catalog_category_stats', handledIt), { timeout: 60_000 }).toBeDefined();
     const batch = spanNamed('processor catalog_category_stats', handledIt)!;
     expect(batch).toMatchObject({ service: 'eventshop-processors', kind: 5, parentSpanId: command.spanId });
     expect(batch.links).toContainEqual({ traceId: command.traceId, spanId: command.spanId });
@@ -77,13 +81,13 @@ describe('traces with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     const history = await client.ops.streams.events({ streamId: `product-${product.id}` });
     expect(history.items[0]!.metadata.traceparent).toBe(`00-${command.traceId}-${command.spanId}-01`);
     await client.close();
-  });
+  }, 150_000);
 
   it("continue a caller's traceparent header", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await fetch(`${api.url}/health`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
-    await expect.poll(() => spanNamed('system.health', (span) => span.traceId === traceId), { timeout: 15_000 }).toMatchObject({ parentSpanId: '00f067aa0ba902b7', kind: 2 });
-  });
+    await expect.poll(() => spanNamed('system.health', (span) => span.traceId === traceId), { timeout: 60_000 }).toMatchObject({ parentSpanId: '00f067aa0ba902b7', kind: 2 });
+  }, 90_000);
 
   it('load no OpenTelemetry module in a server without the variable, and a traced one loads it', async () => {
     // The untraced server has served a request and run commands (the admin's sign-in) by now.

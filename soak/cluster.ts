@@ -107,12 +107,16 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
     }
   };
 
+  const kills: ClusterReport['kills'] = [];
+  let killsDone = options.kills === 0;
+
   const worker = async (index: number) => {
     const products: { id: string; renames: number; inventoryId?: string; quantity: number }[] = [];
     let customer: { client: ShopClient; addresses: number } | undefined;
     let sequence = 0;
     const unique = () => `${tag}-w${index}-${(sequence += 1)}`;
-    while (Date.now() < deadline) {
+    // Until the time is up and the last killed instance is back: traffic goes on through every restart.
+    while (Date.now() < deadline || !killsDone) {
       const roll = Math.random();
       const product = products[Math.floor(Math.random() * products.length)];
       if (roll < 0.25 || !product) {
@@ -158,7 +162,6 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
     }
   };
 
-  const kills: ClusterReport['kills'] = [];
   const killer = async () => {
     for (let kill = 1; kill <= options.kills; kill += 1) {
       const at = (options.seconds * 1000 * kill) / (options.kills + 1);
@@ -171,6 +174,7 @@ export const runClusterCampaign = async (cluster: ShopCluster, pool: Pool, optio
       kills.push({ at: killedAt, instance: victim.name, backAfterMs: elapsed() - killedAt });
       log(`  ${victim.name} is back after ${((elapsed() - killedAt) / 1000).toFixed(1)} s`);
     }
+    killsDone = true;
   };
 
   await Promise.all([killer(), ...Array.from({ length: options.workers }, (_, index) => worker(index))]);

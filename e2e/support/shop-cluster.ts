@@ -30,14 +30,16 @@ export const shopCluster = async (
   };
   // First, alone: it creates the schema and the admin.
   const processors = await startServerProcess({ ...common, EVENTSHOP_API: 'off' });
-  const apis: ApiInstance[] = [];
   const startApi = async (port: number) =>
     startServerProcess({ ...common, EVENTSHOP_PROCESSORS: 'off', HOST: '127.0.0.1', PORT: String(port) });
-  const count = options.apiInstances ?? 2;
-  for (let index = 1; index <= count; index += 1) {
+  // The API instances together: the schema is there by now.
+  const ports: number[] = [];
+  // One at a time: a port is only known free until someone takes it.
+  while (ports.length < (options.apiInstances ?? 2)) {
     const port = await freePort();
-    apis.push({ name: `api${index}`, port, process: await startApi(port) });
+    if (!ports.includes(port)) ports.push(port);
   }
+  const apis: ApiInstance[] = await Promise.all(ports.map(async (port, index) => ({ name: `api${index + 1}`, port, process: await startApi(port) })));
 
   const backends = apis.map((api) => ({ host: '127.0.0.1', port: api.port }));
   const choice = options.loadBalancer ?? 'auto';
