@@ -23,6 +23,9 @@ import { RequestLogLine, type LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
+import { paymentsModule } from './modules/payments/module.js';
+import type { PaymentGateway } from './infra/payments/gateway.js';
+import type { OrderLookup } from './modules/payments/order-lookup.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
 import type { ModuleContext } from './modules/module.js';
@@ -55,6 +58,10 @@ export type AppDependencies = {
   processors?: readonly DeclaredProcessor[];
   /** /ready fails while a running processor trails the log by more than this. */
   readyMaxLagSeconds?: number;
+  /** The payment gateway (server.ts builds it from the configuration). */
+  gateway: PaymentGateway;
+  /** How payments read an order's amount (default: the orders read model's table; modules/payments/order-lookup.ts). */
+  orderLookup?: OrderLookup;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -131,7 +138,9 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
-  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
+  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, gateway: deps.gateway, signUpLimit: deps.signUpLimit };
+  // The payments module also takes the port it reads orders through (see its module.ts).
+  const paymentsContext = { ...context, orderLookup: deps.orderLookup };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
   const handlers = {
     ...systemHandlers({ checks, startedAt: Date.now() }),
@@ -139,6 +148,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
+    ...paymentsModule.handlers(paymentsContext),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors }),
   } satisfies HandlerTable;

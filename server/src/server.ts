@@ -14,6 +14,8 @@ import { LOG_INDEXES } from './infra/log/log-reader.js';
 import { startLeaderTask, type LeaderTask } from './infra/background/leader-task.js';
 import type { LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
+import type { OrderLookup } from './modules/payments/order-lookup.js';
+import { createPaymentGateway, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
 import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
@@ -32,6 +34,8 @@ export type RunningServer = {
   announce(url: string): void;
   /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
   readonly processors: ProcessorRuntime | undefined;
+  /** The payment gateway this instance calls (the breaker's state is read from it). */
+  gateway: GuardedGateway;
   /** Starts the processors (and scheduled work) when `deferBackgroundWork` held them back; a no-op otherwise. */
   startBackgroundWork(): Promise<void>;
   close(): Promise<void>;
@@ -57,6 +61,10 @@ export const createServer = async (
     /** Tests: processors declared beside the modules' own, and faster retries. */
     extraProcessors?: readonly DeclaredProcessor[];
     processorOptions?: ProcessorRuntimeOptions;
+    /** Tests: the gateway's circuit breaker and Stripe's own retries. */
+    gateway?: { breaker?: BreakerOptions; maxNetworkRetries?: number };
+    /** Tests: how payments read an order (before the orders module, a table of the test's own). */
+    orderLookup?: OrderLookup;
   } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
@@ -85,7 +93,10 @@ export const createServer = async (
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
     const processors = declaredProcessors(shopModules, extra);
+    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), ...options.gateway });
     const app = await buildApp({
+      gateway,
+      ...(options.orderLookup ? { orderLookup: options.orderLookup } : {}),
       pool,
       eventStore,
       tokens,
@@ -101,7 +112,7 @@ export const createServer = async (
     notice = (line) => app.log.warn(line);
     let runtime: ProcessorRuntime | undefined;
     let scheduled: LeaderTask[] = [];
-    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway };
     const startBackgroundWork = async () => {
       if (config.scheduledTasks && scheduled.length === 0) {
         scheduled = shopModules.flatMap((module) =>
@@ -140,6 +151,7 @@ export const createServer = async (
       databaseUrl,
       embedded: embedded !== undefined,
       admin,
+      gateway,
       announce: (url) => embedded?.announce(url),
       get processors() {
         return runtime;
@@ -148,6 +160,8 @@ export const createServer = async (
       async close() {
         await Promise.all(scheduled.map((task) => task.stop()));
         await app.close();
+        // Webhooks the simulated gateway is still delivering land before the pool goes.
+        await gateway.close?.();
         // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
         await runtime?.stop();
         await eventStore.close().catch(() => {});

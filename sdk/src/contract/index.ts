@@ -2,6 +2,7 @@ import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
 import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
+import { paymentOperations } from './payments.js';
 import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
@@ -22,6 +23,7 @@ export * from './history.js';
 export * from './ops.js';
 export * from './inventory.js';
 export * from './processors.js';
+export * from './payments.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -31,6 +33,7 @@ export const operations = {
   ...apiKeyOperations,
   ...productOperations,
   ...inventoryOperations,
+  ...paymentOperations,
   ...opsOperations,
   ...processorOperations,
 } as const;

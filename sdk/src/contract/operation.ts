@@ -79,6 +79,11 @@ export type OperationDefinition<
    * takes it back to resume after a reconnect (the server reads `Last-Event-ID` into it).
    */
   readonly resume?: { readonly inputField: string; readonly idField: string };
+  /**
+   * The handler needs the body's exact bytes (a signed webhook): the body is not read into input
+   * fields, and the handler gets it, with the headers, as `context.raw`.
+   */
+  readonly rawBody?: boolean;
 };
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
 import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
+import type { PaymentsConfig } from './payments/index.js';
 
 export type Config = {
   host: string;
@@ -33,6 +34,8 @@ export type Config = {
   testRecorder: { delayMs: number } | undefined;
   /** Scheduled work of the modules (reservation expiry); off with EVENTSHOP_PROCESSORS=off, like the processors. */
   scheduledTasks: boolean;
+  /** Stripe keys (the simulated gateway when STRIPE_SECRET_KEY is unset); see docs/payments.md. */
+  payments: PaymentsConfig;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -57,7 +60,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   readyMaxLagSeconds: positiveSeconds('EVENTSHOP_READY_MAX_LAG_SECONDS', env.EVENTSHOP_READY_MAX_LAG_SECONDS, 30),
   testRecorder: env.EVENTSHOP_TEST_RECORDER === '1' ? { delayMs: Number(env.EVENTSHOP_TEST_RECORDER_DELAY_MS ?? 0) || 0 } : undefined,
   scheduledTasks: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
+  payments: loadPaymentsConfig(env),
 });
+
+const loadPaymentsConfig = (env: NodeJS.ProcessEnv): PaymentsConfig => {
+  const stripeSecretKey = env.STRIPE_SECRET_KEY || undefined;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined;
+  // Without the signing secret no webhook could be verified, and payments would never settle.
+  if (stripeSecretKey && !webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY (the whsec_... secret of your webhook endpoint, or of `stripe listen`)');
+  return { stripeSecretKey, webhookSecret, stripeApiBase: optionalUrl('STRIPE_API_BASE', env.STRIPE_API_BASE) };
+};
+
+const optionalUrl = (name: string, value: string | undefined): URL | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (!URL.canParse(value)) throw new Error(`${name} must be a URL such as http://127.0.0.1:12111, got "${value}"`);
+  return new URL(value);
+};
 
 const optionalSeconds = (name: string, value: string | undefined): number | undefined =>
   value === undefined || value === '' ? undefined : positiveSeconds(name, value, 0);

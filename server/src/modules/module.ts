@@ -3,6 +3,7 @@ import type { EventDefinition } from '@eventshop/sdk/contract';
 import type { TokenService } from '../infra/auth/tokens.js';
 import type { Clock } from '../infra/clock.js';
 import type { Pool } from '../infra/database/pool.js';
+import type { PaymentGateway } from '../infra/payments/gateway.js';
 import type { ProcessorDeclaration } from '../infra/processors/declaration.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
 
@@ -13,6 +14,8 @@ export type ModuleContext = {
   snapshots: SnapshotStore;
   tokens: TokenService;
   clock: Clock;
+  /** The payment gateway (stripe or simulated), behind its circuit breaker. */
+  gateway: PaymentGateway;
   /** Registrations accepted from one address per window (the users module has the defaults). */
   signUpLimit?: { perAddress?: number; windowSeconds?: number } | undefined;
 };

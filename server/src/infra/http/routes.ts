@@ -29,7 +29,7 @@ export const toOpenApiPath = (path: string) => fillPath(path, Object.fromEntries
 export const registerOperations = (app: FastifyInstance, deps: RouteDependencies) => {
   for (const [id, definition] of Object.entries(operations) as [OperationId, OperationDefinition][]) {
     const handler = deps.handlers[id] as (input: unknown, context: RequestContext) => Promise<unknown>;
-    app.route({
+    const route = (target: FastifyInstance) => target.route({
       method: definition.method,
       url: definition.path,
       handler: async (request, reply) => {
@@ -58,6 +58,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
           },
           // Answers of queries and commands are not cut short; a stream gets its own signal below.
           signal: NEVER_ABORTED,
+          ...(definition.rawBody ? { raw: { body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), headers: request.headers } } : {}),
           setStatus(next) {
             status = next;
           },
@@ -85,6 +86,16 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         return send(reply, response);
       },
     });
+    if (definition.rawBody) {
+      // Only this route keeps the body as bytes, whatever its type: a signature covers the exact bytes, not a re-serialised JSON.
+      void app.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+        route(scope);
+      });
+    } else {
+      route(app);
+    }
   }
 };
 
