@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +11,10 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '.
 import { commandLineFor } from './commands/generated/command-names.js';
 import type { CliContext } from './context.js';
 import { buildProgram, runCli } from './program.js';
+import type { OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
+import { paymentsService } from '../../server/src/modules/payments/service.js';
+import { snapshotStore } from '../../server/src/infra/snapshots.js';
+import { createPool } from '../../server/src/infra/database/pool.js';
 import { testIo } from './testing/test-streams.js';
 
 /**
@@ -75,8 +80,11 @@ let url: string;
 let directory: string;
 let files = 0;
 
+/** Orders the payments examples pay, read through the payments module's order port (the orders module is not here yet). */
+const orders = new Map<string, OrderToPay>();
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) });
   url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(os.tmpdir(), 'shopctl-examples-'));
 });
@@ -133,6 +141,7 @@ const prepare = async (definition: OperationDefinition | undefined): Promise<Pre
     const failure = definition.id.startsWith('ops.failures.') ? await parkedFailure() : EXAMPLE_FAILURE;
     return { profile: asAdmin, replace: { [EXAMPLE_STREAM]: `product-${product.id}`, [EXAMPLE_FAILURE]: failure } };
   }
+  if (group === 'payments') return preparePayment(definition);
   if (definition.auth === 'customer') {
     const customer = await server.registerCustomer({ password: EXAMPLE_PASSWORD });
     const profile = { url, token: customer.token };
@@ -155,6 +164,28 @@ const prepare = async (definition: OperationDefinition | undefined): Promise<Pre
     return { profile: asAdmin, id: user.id };
   }
   return { profile: definition.auth === 'public' ? { url } : asAdmin };
+};
+
+/** A fresh customer's order and its payment, brought to where the example's command applies (a refund needs a capture). */
+const preparePayment = async (definition: OperationDefinition): Promise<Prepared> => {
+  const customer = await server.registerCustomer({ password: EXAMPLE_PASSWORD });
+  const orderId = randomUUID();
+  orders.set(orderId, { customerId: customer.id, amount: 5000, currency: 'USD', status: 'awaiting_payment' });
+  const profile = definition.auth === 'admin' ? { url, token: await server.adminToken() } : { url, token: customer.token };
+  if (definition.id === 'payments.create') return { profile, id: orderId };
+  const client = server.client({ token: customer.token });
+  const payment = await client.payments.create({ orderId });
+  if (definition.id === 'payments.refund') {
+    await client.payments.confirm({ paymentId: payment.id, paymentMethod: 'pm_card_visa' });
+    const pool = createPool(server.databaseUrl, 1);
+    try {
+      const service = paymentsService({ pool, eventStore: server.eventStore, snapshots: snapshotStore(pool), tokens: undefined as never, clock: server.clock, gateway: server.gateway });
+      await service.capture(payment.id, { correlationId: 'help-examples', causationId: 'help-examples', actorId: null, requestId: 'help-examples', occurredAt: server.clock.now().toISOString() });
+    } finally {
+      await pool.end();
+    }
+  }
+  return { profile, id: payment.id };
 };
 
 type Outcome = { code: number; stdout: string; stderr: string };

@@ -161,10 +161,11 @@ export const paymentOperations = {
     auth: 'customer',
     summary: 'Turn a card token into a payment method',
     description:
-      'Makes a payment method from a card token that Stripe.js (or Stripe’s test tokens: tok_visa, tok_chargeDeclined, tok_chargeDeclinedInsufficientFunds, tok_authenticationRequired) gave you. Card numbers never reach this server.',
+      'Makes a payment method from a card token (`cardToken`) that Stripe.js (or Stripe’s test tokens: tok_visa, tok_chargeDeclined, tok_chargeDeclinedInsufficientFunds, tok_authenticationRequired) gave you. Card numbers never reach this server.',
     input: z
       .object({
-        token: z
+        // Not `token`: shopctl's --token is the caller's credential.
+        cardToken: z
           .string()
           .regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'Use a card token from Stripe.js, such as tok_visa')
           .describe('A card token')

@@ -64,7 +64,7 @@ export const paymentsHandlers = (context: ModuleContext & { orders: OrderLookup 
       return viewAfter(await commands.voidAuthorization(paymentId, reason ?? (isAdmin(principal) ? 'Cancelled by an admin' : 'Cancelled by the customer'), metadata));
     },
 
-    'payments.createPaymentMethod': async ({ token }, { requestId }) => context.gateway.createPaymentMethod({ token, idempotencyKey: `payment-method:${requestId}` }),
+    'payments.createPaymentMethod': async ({ cardToken }, { requestId }) => context.gateway.createPaymentMethod({ token: cardToken, idempotencyKey: `payment-method:${requestId}` }),
 
     'payments.webhook': async (_input, { raw, metadata }) => {
       if (!raw) throw new WebhookRejectedError('The body could not be read as sent.');
