@@ -209,7 +209,7 @@ export const voidAction = (payment: OpenPayment): 'void' | 'close' | 'none' => {
 };
 
 export const refundable = (payment: OpenPayment): number => {
-  if (!CAPTURED.includes(payment.status)) throw invalidTransition(payment, 'refund');
+  if (payment.status !== 'captured' && payment.status !== 'partially_refunded') throw invalidTransition(payment, 'refund');
   return payment.captured - payment.refunded;
 };
 

@@ -88,10 +88,10 @@ export const paymentCommands = (context: Context) => {
 
     async refund(paymentId: string, input: { amount?: number | undefined; reason?: string | undefined }, metadata: EventMetadata): Promise<PaymentResult> {
       const current = await load(paymentId);
+      // "Refund the rest" of a payment refunded in full already (the process retrying its step): done.
+      if (input.amount === undefined && current.state.status === 'refunded') return current;
       const left = refundable(current.state);
       const amount = input.amount ?? left;
-      // "Refund the rest" of a payment refunded in full already: done.
-      if (amount === 0) return current;
       // Refused before the gateway is asked, so it never refunds what we would refuse to record.
       if (amount > left) throw new RefundExceedsCapturedError(amount, left);
       // Numbered by the refunds recorded so far: a retry after a crash sends the same key and gets the same refund.
