@@ -1,4 +1,6 @@
 import { createPool, type Pool } from '../../server/src/infra/database/pool.js';
+import { FULFILLMENT_EVENTS, FULFILLMENT_PROCESSOR } from '../../server/src/fulfillment/processor.js';
+import { declareProcessor } from '../../server/src/infra/processors/declaration.js';
 import { processorOverview } from '../../server/src/infra/processors/overview.js';
 import { recorderProcessor } from '../../server/src/infra/processors/recorder.js';
 import { compareWithFreshReplay } from '../../server/src/infra/processors/rebuild.js';
@@ -11,6 +13,8 @@ const ADMIN = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
 const declared = [
   { module: 'catalog', processor: categoryStatsProcessor },
   { module: 'testing', processor: recorderProcessor('', 0) },
+  // Only its name and events matter to the listing; the servers run the real one.
+  { module: 'orders', processor: declareProcessor({ name: FULFILLMENT_PROCESSOR, kind: 'reactor', handles: FULFILLMENT_EVENTS, handle: async () => {} }) },
 ];
 
 /**

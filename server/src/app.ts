@@ -26,6 +26,7 @@ import { inventoryModule } from './modules/inventory/module.js';
 import { paymentsModule } from './modules/payments/module.js';
 import type { PaymentGateway } from './infra/payments/gateway.js';
 import type { OrderLookup } from './modules/payments/order-lookup.js';
+import { ordersModule } from './modules/orders/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
 import type { ModuleContext } from './modules/module.js';
@@ -62,6 +63,8 @@ export type AppDependencies = {
   gateway: PaymentGateway;
   /** How payments read an order's amount (default: the orders read model's table; modules/payments/order-lookup.ts). */
   orderLookup?: OrderLookup;
+  /** How long stock is held for an unpaid order. */
+  orderReservationSeconds?: number;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -109,7 +112,17 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     return payload;
   });
 
-  const processors = deps.processors ?? declaredProcessors(shopModules);
+  const context: ModuleContext = {
+    pool: deps.pool,
+    eventStore: deps.eventStore,
+    snapshots: snapshotStore(deps.pool),
+    tokens: deps.tokens,
+    clock: deps.clock,
+    gateway: deps.gateway,
+    signUpLimit: deps.signUpLimit,
+    orderReservationSeconds: deps.orderReservationSeconds,
+  };
+  const processors = deps.processors ?? declaredProcessors(shopModules, [], context);
   const checks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -138,7 +151,6 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
-  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, gateway: deps.gateway, signUpLimit: deps.signUpLimit };
   // The payments module also takes the port it reads orders through (see its module.ts).
   const paymentsContext = { ...context, orderLookup: deps.orderLookup };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
@@ -149,6 +161,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
     ...paymentsModule.handlers(paymentsContext),
+    ...ordersModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors }),
   } satisfies HandlerTable;

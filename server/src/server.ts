@@ -92,8 +92,9 @@ export const createServer = async (
       await pool.query(RECORDER_TABLE);
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
-    const processors = declaredProcessors(shopModules, extra);
     const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), ...options.gateway });
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway, orderReservationSeconds: config.orderReservationSeconds };
+    const processors = declaredProcessors(shopModules, extra, context);
     const app = await buildApp({
       gateway,
       ...(options.orderLookup ? { orderLookup: options.orderLookup } : {}),
@@ -108,11 +109,11 @@ export const createServer = async (
       eventStream: options.eventStream,
       httpLimits: config.http,
       signUpLimit: config.signUpLimit,
+      orderReservationSeconds: config.orderReservationSeconds,
     });
     notice = (line) => app.log.warn(line);
     let runtime: ProcessorRuntime | undefined;
     let scheduled: LeaderTask[] = [];
-    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway };
     const startBackgroundWork = async () => {
       if (config.scheduledTasks && scheduled.length === 0) {
         scheduled = shopModules.flatMap((module) =>

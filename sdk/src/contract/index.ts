@@ -3,6 +3,7 @@ import { authOperations } from './auth.js';
 import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
 import { paymentOperations } from './payments.js';
+import { fulfillmentOperations, orderOperations } from './orders.js';
 import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { systemOperations } from './system.js';
@@ -24,6 +25,7 @@ export * from './ops.js';
 export * from './inventory.js';
 export * from './processors.js';
 export * from './payments.js';
+export * from './orders.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -36,6 +38,8 @@ export const operations = {
   ...paymentOperations,
   ...opsOperations,
   ...processorOperations,
+  ...orderOperations,
+  ...fulfillmentOperations,
 } as const;
 
 export type Operations = typeof operations;

@@ -36,6 +36,8 @@ export type Config = {
   scheduledTasks: boolean;
   /** Stripe keys (the simulated gateway when STRIPE_SECRET_KEY is unset); see docs/payments.md. */
   payments: PaymentsConfig;
+  /** How long stock is held for an order that is not yet paid (EVENTSHOP_ORDER_RESERVATION_SECONDS). */
+  orderReservationSeconds: number | undefined;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -61,6 +63,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   testRecorder: env.EVENTSHOP_TEST_RECORDER === '1' ? { delayMs: Number(env.EVENTSHOP_TEST_RECORDER_DELAY_MS ?? 0) || 0 } : undefined,
   scheduledTasks: onOff('EVENTSHOP_PROCESSORS', env.EVENTSHOP_PROCESSORS),
   payments: loadPaymentsConfig(env),
+  orderReservationSeconds: optionalSeconds('EVENTSHOP_ORDER_RESERVATION_SECONDS', env.EVENTSHOP_ORDER_RESERVATION_SECONDS),
 });
 
 const loadPaymentsConfig = (env: NodeJS.ProcessEnv): PaymentsConfig => {

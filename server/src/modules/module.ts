@@ -18,6 +18,8 @@ export type ModuleContext = {
   gateway: PaymentGateway;
   /** Registrations accepted from one address per window (the users module has the defaults). */
   signUpLimit?: { perAddress?: number; windowSeconds?: number } | undefined;
+  /** How long stock is held for an unpaid order (the orders module has the default). */
+  orderReservationSeconds?: number | undefined;
 };
 
 /**
@@ -65,8 +67,11 @@ export type ModuleDeclaration<Handlers = unknown> = {
   streams: readonly StreamTypeDeclaration[];
   events: Readonly<Record<string, EventDefinition>>;
   readModels: readonly ReadModelDeclaration[];
-  /** Work that runs after events commit, in the leader instance (infra/processors/). */
-  processors?: readonly ProcessorDeclaration[];
+  /**
+   * Work that runs after events commit, in the leader instance (infra/processors/). A function
+   * when the processor acts through the module's services (the fulfillment process does).
+   */
+  processors?: readonly ProcessorDeclaration[] | ((context: ModuleContext) => readonly ProcessorDeclaration[]);
   handlers: (context: ModuleContext) => Handlers;
   scheduledTasks?: readonly ScheduledTaskDeclaration[];
 };

@@ -10,13 +10,19 @@ import { processorOverview, type DeclaredProcessor } from '../infra/processors/o
 import { parkedStore } from '../infra/processors/parked.js';
 import { readModelAt } from '../infra/processors/rebuild.js';
 import { progressOf, rebuildStore } from '../infra/processors/rebuild-store.js';
-import type { ModuleDeclaration } from '../modules/module.js';
+import type { ModuleContext, ModuleDeclaration } from '../modules/module.js';
 
 /** Every processor the modules declare, with the module that declares it. */
-export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] => [
-  ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
+export const declaredProcessors = (modules: readonly ModuleDeclaration[], extra: readonly DeclaredProcessor[] = [], context?: ModuleContext): DeclaredProcessor[] => [
+  ...modules.flatMap((module) => processorsOf(module, context).map((processor) => ({ module: module.name, processor }))),
   ...extra,
 ];
+
+const processorsOf = (module: ModuleDeclaration, context: ModuleContext | undefined) => {
+  if (typeof module.processors !== 'function') return module.processors ?? [];
+  if (!context) throw new Error(`The processors of module ${module.name} need the module context`);
+  return module.processors(context);
+};
 
 /** Column values as JSON can carry them: BIGINT arrives as bigint (Emmett's global type parser), timestamps as Date. */
 const jsonRow = (row: Record<string, unknown>) =>

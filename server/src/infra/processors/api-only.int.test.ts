@@ -18,7 +18,10 @@ it('EVENTSHOP_PROCESSORS=off serves the API and runs no processor; ops report th
   const created = await server.app.inject({ method: 'POST', url: '/api/products', headers, payload: { name: 'API-only mug', price: { amount: 900, currency: 'EUR' }, categoryId: 'mugs' } });
   expect(created.statusCode).toBe(201);
   const listed = (await server.app.inject({ url: '/api/ops/processors', headers })).json().items;
-  expect(listed).toEqual([expect.objectContaining({ name: 'catalog_category_stats', status: 'stopped', heldBy: null, lagEvents: 1 })]);
+  expect(listed).toEqual([
+    expect.objectContaining({ name: 'catalog_category_stats', status: 'stopped', heldBy: null, lagEvents: 1 }),
+    expect.objectContaining({ name: 'fulfillment', kind: 'reactor', status: 'stopped', heldBy: null, lagEvents: 0 }),
+  ]);
   // Nothing applied it: the statistics stay empty until an instance with processors on catches up.
   expect((await server.app.inject({ url: '/api/products/categories' })).json().items).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { DeciderSpecification } from '@event-driven-io/emmett';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../infra/http/problems.js';
 import { inventoryDecider, InsufficientStockError, ReservationClosedError, type InventoryEvent } from './inventory.js';
 
@@ -108,5 +108,18 @@ describe('inventory decider', () => {
       ])
         .when({ type: 'SetStockLevel', data: { inventoryId, onHand: 8, reason: 'count_correction', now } })
         .then([{ type: 'StockLevelSet', data: { inventoryId, onHand: 8, previousOnHand: 20, reason: 'count_correction', setAt: at } }, detected(2)]));
+  });
+
+  describe('when an allocated order is cancelled before it ships', () => {
+    const allocated: InventoryEvent = { type: 'ReservationAllocated', data: { inventoryId, reservationId, orderId: 'order-1', quantity: 3, allocatedAt: at } };
+    const returned: InventoryEvent = { type: 'AllocationReturned', data: { inventoryId, reservationId, orderId: 'order-1', quantity: 3, returnedAt: at } };
+    const giveBack = { type: 'ReturnAllocation', data: { inventoryId, orderId: 'order-1', now } } as const;
+    it('puts the sold units back on hand', () => {
+      given([tracked(), reserved(), allocated]).when(giveBack).then([returned]);
+      const state = [tracked(), reserved(), allocated, returned].reduce(inventoryDecider.evolve, inventoryDecider.initialState());
+      expect(state).toMatchObject({ onHand: 10, reserved: 0 });
+    });
+    it('does it once: asked again, nothing happens', () => given([tracked(), reserved(), allocated, returned]).when(giveBack).then([]));
+    it('does nothing for an order whose units were only held', () => given([tracked(), reserved()]).when(giveBack).then([]));
   });
 });
