@@ -62,3 +62,18 @@ it('runs every REST example in docs/history.md against a real server', async () 
   expect(stdout).toMatch(/^retry: \d+$/m);
   expect(stdout).toMatch(/^id: \d+\ndata: \{"position":\d+/m);
 }, 60_000);
+
+it('runs every REST example in docs/orders.md against a real server', async () => {
+  const script = `set -euo pipefail\n${await bashBlocks('docs/orders.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toContain("{ amount: 6900, currency: 'EUR' }");
+  expect(stdout).toContain('order is awaiting_payment');
+  expect(stdout).toContain('"code":"invalid_transition"');
+  expect(stdout).toContain('"currentStatus":"awaiting_payment","allowed":["request-payment","cancel"]');
+  expect(stdout).toContain('authorized\norder is paid');
+  expect(stdout).toContain('shipped\ndelivered');
+  expect(stdout).toMatch(/OrderPlaced OrderConfirmed StockReserved OrderAwaitingPayment .*PaymentAuthorized .*OrderPaid .*OrderShipped .*PaymentCaptured.* OrderDelivered/);
+}, 60_000);

@@ -76,6 +76,29 @@ describe('the SDK guide and the partner example', () => {
     expect(stdout).toContain('live: the cup now costs 1799\ntail ended cleanly');
   }, 90_000);
 
+  it('type-checks and runs the checkout in docs/orders.md against a real server', async () => {
+    const script = path.join(workDir, 'docs-orders.mts');
+    await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/orders.md'), 'utf8')));
+    await writeFile(
+      path.join(workDir, 'tsconfig.orders.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', customConditions: ['@eventshop/source'],
+          strict: true, noUncheckedIndexedAccess: true, skipLibCheck: true, types: ['node'], noEmit: true,
+        },
+        files: ['docs-orders.mts'],
+      }),
+    );
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    await expect(run(process.execPath, [tsc, '-p', path.join(workDir, 'tsconfig.orders.json')], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
+    const { stdout } = await runScript(script, workDir);
+    expect(stdout).toContain('to pay: 2598 USD');
+    expect(stdout).toContain('first card: declined');
+    expect(stdout).toMatch(/paid by [0-9a-f-]{36}/);
+    expect(stdout).toContain('invalid_transition');
+    expect(stdout).toContain('order is delivered');
+  }, 90_000);
+
   it('runs the five-line example in sdk/README.md', async () => {
     const readme = await readFile(path.join(REPO_ROOT, 'sdk/README.md'), 'utf8');
     const example = /```js\n([\s\S]*?)```/.exec(readme)![1]!;
