@@ -233,6 +233,19 @@ describe('webhooks', () => {
     expect((await statusOf(payment.id)).status).toBe('requested');
   });
 
+  it('releases a hold that the gateway reports after the payment was closed', async () => {
+    const payment = await openPayment();
+    const { intentId } = await server.gateway.createIntent({ paymentId: payment.id, orderId: 'late', amount: 5000, currency: 'USD', step: 'intent' });
+    expect((await post(`/api/payments/${payment.id}/cancel`, {})).json().status).toBe('cancelled');
+    // The card was authorised at the gateway, but its answer never reached us.
+    await server.gateway.confirmIntent({ paymentId: payment.id, intentId, paymentMethod: 'pm_card_visa', step: 'confirm:1:pm_card_visa' });
+    const payload = stripeEvent(`evt_${randomUUID()}`, 'payment_intent.amount_capturable_updated', intentObject(payment.id, intentId, { amount_capturable: 5000 }));
+    expect((await deliver(payload)).json()).toEqual({ received: true, applied: false });
+    // Released: the gateway refuses to capture it.
+    await expect(server.gateway.captureIntent({ paymentId: payment.id, intentId, step: 'capture' })).rejects.toMatchObject({ code: 'payment_intent_unexpected_state' });
+    expect((await statusOf(payment.id)).status).toBe('cancelled');
+  });
+
   it('acknowledges events about intents that are not ours, and records nothing', async () => {
     const before = await server.eventCount();
     expect((await deliver(stripeEvent('evt_foreign', 'payment_intent.succeeded', { id: 'pi_other_app', object: 'payment_intent', metadata: {} }))).json()).toEqual({ received: true, applied: false });
