@@ -1,5 +1,7 @@
 import { createPool, type Pool } from '../../server/src/infra/database/pool.js';
 import { processorOverview, type DeclaredProcessor } from '../../server/src/infra/processors/overview.js';
+import { FULFILLMENT_EVENTS, FULFILLMENT_PROCESSOR } from '../../server/src/fulfillment/processor.js';
+import { declareProcessor } from '../../server/src/infra/processors/declaration.js';
 import { recorderProcessor } from '../../server/src/infra/processors/recorder.js';
 import { compareWithFreshReplay } from '../../server/src/infra/processors/rebuild.js';
 import { categoryStatsProcessor } from '../../server/src/modules/products/category-stats.js';
@@ -13,6 +15,8 @@ const declared: DeclaredProcessor[] = [
   { module: 'testing', processor: recorderProcessor('', 0) },
   // Led by the same runtime; its pass does not matter to the listing.
   { module: 'inventory', processor: { kind: 'scheduled', name: 'inventory_reservation_expiry', intervalMs: 1000, tick: async () => {} } },
+  // Only its name and events matter to the listing; the servers run the real one.
+  { module: 'orders', processor: declareProcessor({ name: FULFILLMENT_PROCESSOR, kind: 'reactor', handles: FULFILLMENT_EVENTS, handle: async () => {} }) },
 ];
 
 /**

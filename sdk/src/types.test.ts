@@ -136,7 +136,7 @@ describe('SDK types', () => {
     type _entity = Expect<Equal<OutputOf<'ops.streams.state'>, z.output<typeof EntityState>>>;
     type _required = Expect<Equal<RequiredKeys<InputOf<'ops.streams.state'>>, 'streamId'>>;
     type _group = Expect<Equal<GroupClient<'ops.streams'>['diff'], Method<'ops.streams.diff'>>>;
-    type _namespaces = Expect<Equal<keyof ShopClient['ops'], 'events' | 'streams' | 'processors' | 'failures' | 'readModels'>>;
+    type _namespaces = Expect<Equal<keyof ShopClient['ops'], 'events' | 'streams' | 'processors' | 'failures' | 'readModels' | 'processes'>>;
     type _streamMethods = Expect<Equal<keyof ShopClient['ops']['streams'], 'list' | 'events' | 'state' | 'diff'>>;
     // Two-segment ids are as they were.
     type _create = Expect<Equal<Products['create'], Method<'products.create'>>>;

@@ -28,6 +28,10 @@ import { tracing } from './infra/tracing/tracing.js';
 import { snapshotStore } from './infra/snapshots.js';
 import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
+import { paymentsModule } from './modules/payments/module.js';
+import type { PaymentGateway } from './infra/payments/gateway.js';
+import type { OrderLookup } from './modules/payments/order-lookup.js';
+import { ordersModule } from './modules/orders/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
 import type { ModuleContext } from './modules/module.js';
@@ -68,6 +72,12 @@ export type AppDependencies = {
   metricsToken?: string | undefined;
   /** False for a processor instance (EVENTSHOP_API=off): only the system operations (/health, /ready) are served. */
   api?: boolean;
+  /** The payment gateway (server.ts builds it from the configuration). */
+  gateway: PaymentGateway;
+  /** How payments read an order's amount (default: the orders read model's table; modules/payments/order-lookup.ts). */
+  orderLookup?: OrderLookup;
+  /** How long stock is held for an unpaid order. */
+  orderReservationSeconds?: number;
 };
 
 /** What a processor instance still answers: the probes of its orchestrator and load balancer. */
@@ -122,7 +132,16 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     return payload;
   });
 
-  const context: ModuleContext = { pool: deps.pool, eventStore: deps.eventStore, snapshots: snapshotStore(deps.pool), tokens: deps.tokens, clock: deps.clock, signUpLimit: deps.signUpLimit };
+  const context: ModuleContext = {
+    pool: deps.pool,
+    eventStore: deps.eventStore,
+    snapshots: snapshotStore(deps.pool),
+    tokens: deps.tokens,
+    clock: deps.clock,
+    gateway: deps.gateway,
+    signUpLimit: deps.signUpLimit,
+    orderReservationSeconds: deps.orderReservationSeconds,
+  };
   const processors = deps.processors ?? declaredProcessors(shopModules, context);
   const metrics = deps.metrics ?? createMetrics({ pool: deps.pool, processors: { db: deps.pool, declared: processors } });
   observeRequests(app, metrics);
@@ -156,6 +175,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
+  // The payments module also takes the port it reads orders through (see its module.ts).
+  const paymentsContext = { ...context, orderLookup: deps.orderLookup };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
   const startedAt = Date.now();
   const handlers = {
@@ -164,6 +185,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
+    ...paymentsModule.handlers(paymentsContext),
+    ...ordersModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors, inlineReadModels: inlineReadModels(shopModules.flatMap((module) => module.readModels)) }),
     ...statusHandlers({ checks, startedAt, pool: deps.pool, processors, metrics }),

@@ -16,6 +16,8 @@ import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { inOperation } from './infra/observability/scope.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { ScheduledProcessor } from './infra/processors/declaration.js';
+import type { OrderLookup } from './modules/payments/order-lookup.js';
+import { createPaymentGateway, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
 import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
@@ -36,6 +38,8 @@ export type RunningServer = {
   announce(url: string): void;
   /** The background processors this instance may lead; undefined with EVENTSHOP_PROCESSORS=off, or before they start. */
   readonly processors: ProcessorRuntime | undefined;
+  /** The payment gateway this instance calls (the breaker's state is read from it). */
+  gateway: GuardedGateway;
   /** Starts the processors (and scheduled work) when `deferBackgroundWork` held them back; a no-op otherwise. */
   startBackgroundWork(): Promise<void>;
   close(): Promise<void>;
@@ -77,6 +81,10 @@ export const createServer = async (
     /** Tests: processors declared beside the modules' own, and faster retries. */
     extraProcessors?: readonly DeclaredProcessor[];
     processorOptions?: ProcessorRuntimeOptions;
+    /** Tests: the gateway's circuit breaker and Stripe's own retries. */
+    gateway?: { breaker?: BreakerOptions; maxNetworkRetries?: number };
+    /** Tests: how payments read an order (before the orders module, a table of the test's own). */
+    orderLookup?: OrderLookup;
   } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
@@ -104,13 +112,16 @@ export const createServer = async (
       await pool.query(RECORDER_TABLE);
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
-    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock };
+    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), ...options.gateway });
+    const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway, orderReservationSeconds: config.orderReservationSeconds };
     const declared = declaredProcessors(shopModules, context, extra);
     const metrics = createMetrics({ pool, processors: { db: pool, declared } });
     const processors = declared.map((entry) => (entry.processor.kind === 'scheduled' ? { ...entry, processor: observedTask(entry.processor, metrics) } : entry));
     const app = await buildApp({
       metrics,
       metricsToken: config.metrics.token,
+      gateway,
+      ...(options.orderLookup ? { orderLookup: options.orderLookup } : {}),
       pool,
       eventStore,
       tokens,
@@ -123,6 +134,7 @@ export const createServer = async (
       httpLimits: config.http,
       signUpLimit: config.signUpLimit,
       api: config.api,
+      orderReservationSeconds: config.orderReservationSeconds,
     });
     notice = (line) => app.log.warn(line);
     let runtime: ProcessorRuntime | undefined;
@@ -151,6 +163,7 @@ export const createServer = async (
       embedded: embedded !== undefined,
       admin,
       metrics,
+      gateway,
       announce: (url) => embedded?.announce(url),
       get processors() {
         return runtime;
@@ -158,6 +171,8 @@ export const createServer = async (
       startBackgroundWork,
       async close() {
         await app.close();
+        // Webhooks the simulated gateway is still delivering land before the pool goes.
+        await gateway.close?.();
         // After the last request, before the pool goes: the batch in flight finishes, the locks are released.
         await runtime?.stop();
         await eventStore.close().catch(() => {});

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { apiKeyEvents } from './api-keys.js';
 import { inventoryEvents } from './inventory.js';
+import { paymentEvents } from './payments.js';
+import { orderEvents } from './order-events.js';
 import { Timestamp } from './common.js';
 import { revealedDataSchema, type EventDefinition, type Revealed } from './event.js';
 import { productEvents } from './products.js';
 import { userEvents } from './users.js';
 
 /** Every event type the shop records, keyed by type. The event catalogue is a walk over this. */
-export const events = { ...productEvents, ...userEvents, ...apiKeyEvents, ...inventoryEvents } as const;
+export const events = { ...productEvents, ...userEvents, ...apiKeyEvents, ...inventoryEvents, ...paymentEvents, ...orderEvents } as const;
 export type Events = typeof events;
 export type EventTypeName = keyof Events;
 

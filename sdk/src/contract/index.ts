@@ -2,6 +2,8 @@ import { apiKeyOperations } from './api-keys.js';
 import { authOperations } from './auth.js';
 import { inventoryOperations } from './inventory.js';
 import { opsOperations } from './ops.js';
+import { paymentOperations } from './payments.js';
+import { fulfillmentOperations, orderOperations } from './orders.js';
 import { processorOperations } from './processors.js';
 import { productOperations } from './products.js';
 import { statusOperations } from './status.js';
@@ -24,6 +26,8 @@ export * from './ops.js';
 export * from './inventory.js';
 export * from './processors.js';
 export * from './status.js';
+export * from './payments.js';
+export * from './orders.js';
 
 /** Every operation of the API, keyed by id. Routes, SDK methods and CLI commands are walks over this. */
 export const operations = {
@@ -33,9 +37,12 @@ export const operations = {
   ...apiKeyOperations,
   ...productOperations,
   ...inventoryOperations,
+  ...paymentOperations,
   ...opsOperations,
   ...processorOperations,
   ...statusOperations,
+  ...orderOperations,
+  ...fulfillmentOperations,
 } as const;
 
 export type Operations = typeof operations;

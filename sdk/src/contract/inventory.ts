@@ -226,6 +226,11 @@ export const inventoryEvents = {
     'Held units were sold: they left the quantity on hand.',
     z.object({ ...reservationFields, allocatedAt: Timestamp }),
   ),
+  AllocationReturned: inventoryEvent(
+    'AllocationReturned',
+    'An order cancelled before it shipped gave its sold units back: they are on hand again.',
+    z.object({ ...reservationFields, returnedAt: Timestamp }),
+  ),
   LowStockDetected: inventoryEvent(
     'LowStockDetected',
     'Available stock fell below the threshold (recorded once until it rises to the threshold again).',

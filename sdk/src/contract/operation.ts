@@ -89,6 +89,12 @@ export type OperationDefinition<
    * fields, that follows that work to its end. shopctl follows it after the answer (`--detach` not to).
    */
   readonly followWith?: string;
+  /**
+   * The handler needs the body's exact bytes (a signed webhook): the body is not read into input
+   * fields, and the handler gets it, with the headers, as `context.raw`. Says which header carries
+   * the signature and what the body is, for the reference.
+   */
+  readonly rawBody?: { readonly signatureHeader: string; readonly body: string };
 };
 
 /**

@@ -102,7 +102,7 @@ const userColumns = ['id', 'email', 'name', 'roles', 'status', 'version'] as con
 const addressColumns = ['id', 'recipientName', 'line1', 'city', 'postalCode', 'country', 'isDefault'] as const;
 const listPagination = { cursorField: 'cursor', itemsField: 'items', nextCursorField: 'nextCursor' } as const;
 
-const addressFields = {
+export const addressFields = {
   recipientName: RecipientName,
   line1: AddressLine1,
   line2: AddressLine2.optional(),

@@ -3,6 +3,7 @@ import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
 import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
 import type { MetricsAccess } from './observability/metrics-endpoint.js';
+import type { PaymentsConfig } from './payments/index.js';
 
 export type Config = {
   host: string;
@@ -38,6 +39,10 @@ export type Config = {
   scheduledTasks: boolean;
   /** Where /metrics is served and what opens it (observability/metrics-endpoint.ts). */
   metrics: MetricsAccess;
+  /** Stripe keys (the simulated gateway when STRIPE_SECRET_KEY is unset); see docs/payments.md. */
+  payments: PaymentsConfig;
+  /** How long stock is held for an order that is not yet paid (EVENTSHOP_ORDER_RESERVATION_SECONDS). */
+  orderReservationSeconds: number | undefined;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
@@ -68,6 +73,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     port: env.EVENTSHOP_METRICS_PORT ? parsePort(env.EVENTSHOP_METRICS_PORT, 'EVENTSHOP_METRICS_PORT') : undefined,
     host: env.EVENTSHOP_METRICS_HOST || '127.0.0.1',
   },
+  payments: loadPaymentsConfig(env),
+  orderReservationSeconds: optionalSeconds('EVENTSHOP_ORDER_RESERVATION_SECONDS', env.EVENTSHOP_ORDER_RESERVATION_SECONDS),
 });
 
 /** A scraper's secret is a bearer credential like any other: too short, and it can be guessed. */
@@ -75,6 +82,20 @@ const metricsToken = (value: string | undefined): string | undefined => {
   if (value === undefined || value === '') return undefined;
   if (value.length < 16 || /\s/.test(value)) throw new Error('EVENTSHOP_METRICS_TOKEN must be at least 16 characters without spaces (try `openssl rand -hex 24`)');
   return value;
+};
+
+const loadPaymentsConfig = (env: NodeJS.ProcessEnv): PaymentsConfig => {
+  const stripeSecretKey = env.STRIPE_SECRET_KEY || undefined;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined;
+  // Without the signing secret no webhook could be verified, and payments would never settle.
+  if (stripeSecretKey && !webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY (the whsec_... secret of your webhook endpoint, or of `stripe listen`)');
+  return { stripeSecretKey, webhookSecret, stripeApiBase: optionalUrl('STRIPE_API_BASE', env.STRIPE_API_BASE) };
+};
+
+const optionalUrl = (name: string, value: string | undefined): URL | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (!URL.canParse(value)) throw new Error(`${name} must be a URL such as http://127.0.0.1:12111, got "${value}"`);
+  return new URL(value);
 };
 
 const optionalSeconds = (name: string, value: string | undefined): number | undefined =>

@@ -3,6 +3,7 @@ import type { EventDefinition } from '@eventshop/sdk/contract';
 import type { TokenService } from '../infra/auth/tokens.js';
 import type { Clock } from '../infra/clock.js';
 import type { Pool } from '../infra/database/pool.js';
+import type { PaymentGateway } from '../infra/payments/gateway.js';
 import type { ProcessorDeclaration } from '../infra/processors/declaration.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
 
@@ -13,8 +14,12 @@ export type ModuleContext = {
   snapshots: SnapshotStore;
   tokens: TokenService;
   clock: Clock;
+  /** The payment gateway (stripe or simulated), behind its circuit breaker. */
+  gateway: PaymentGateway;
   /** Registrations accepted from one address per window (the users module has the defaults). */
   signUpLimit?: { perAddress?: number; windowSeconds?: number } | undefined;
+  /** How long stock is held for an unpaid order (the orders module has the default). */
+  orderReservationSeconds?: number | undefined;
 };
 
 /**
@@ -67,8 +72,11 @@ export type ModuleDeclaration<Handlers = unknown> = {
   streams: readonly StreamTypeDeclaration[];
   events: Readonly<Record<string, EventDefinition>>;
   readModels: readonly ReadModelDeclaration[];
-  /** Work that runs after events commit, in the leader instance (infra/processors/). */
-  processors?: readonly ProcessorDeclaration[];
+  /**
+   * Work that runs after events commit, in the leader instance (infra/processors/). A function
+   * when the processor acts through the module's services (the fulfillment process does).
+   */
+  processors?: readonly ProcessorDeclaration[] | ((context: ModuleContext) => readonly ProcessorDeclaration[]);
   handlers: (context: ModuleContext) => Handlers;
   scheduledTasks?: readonly ScheduledTaskDeclaration[];
 };

@@ -19,13 +19,20 @@ export const matchesFilter = (event: StoredLogEvent, filter: LogFilter): boolean
  * first, then each new event as soon as every transaction before it has finished. The cursor
  * moves over events the filter drops, so a quiet filter costs one indexed read per poll.
  */
-export async function* followLog(db: Queryable, cursor: LogCursor, filter: LogFilter, signal: AbortSignal): AsyncGenerator<LoggedEvent> {
+export async function* followLog(
+  db: Queryable,
+  cursor: LogCursor,
+  filter: LogFilter,
+  signal: AbortSignal,
+  /** A narrower choice than the filter can say (one order's story, say). */
+  accept: (event: StoredLogEvent) => boolean = () => true,
+): AsyncGenerator<LoggedEvent> {
   const reader = logReader(db);
   let at = cursor;
   while (!signal.aborted) {
     const page = await reader.read(at, {}, PAGE);
     if (page.length > 0) at = cursorOf(page[page.length - 1]!);
-    const wanted = page.filter((event) => matchesFilter(event, filter));
+    const wanted = page.filter((event) => matchesFilter(event, filter) && accept(event));
     if (wanted.length > 0) yield* await revealForHistory(db, wanted);
     if (page.length < PAGE) await pause(FOLLOW_POLL_MS, signal);
   }

@@ -5,7 +5,7 @@ import type { Handlers, RequestContext } from '../infra/http/operations.js';
 import { HttpProblem, InvalidStateError, NotFoundError, RequestValidationError } from '../infra/http/problems.js';
 import { logReader } from '../infra/log/log-reader.js';
 import { checkpointStore } from '../infra/processors/checkpoints.js';
-import { isEventProcessor, type ScheduledProcessor } from '../infra/processors/declaration.js';
+import { isEventProcessor, type ProcessorDeclaration, type ScheduledProcessor } from '../infra/processors/declaration.js';
 import { failureActions } from '../infra/processors/failures.js';
 import { processorOverview, type DeclaredProcessor } from '../infra/processors/overview.js';
 import { parkedStore } from '../infra/processors/parked.js';
@@ -22,7 +22,7 @@ import { rebuildInlineReadModel, type InlineReadModel } from './inline-rebuild.j
  */
 export const declaredProcessors = (modules: readonly ModuleDeclaration[], context: ModuleContext, extra: readonly DeclaredProcessor[] = []): DeclaredProcessor[] =>
   checkedNames([
-    ...modules.flatMap((module) => (module.processors ?? []).map((processor) => ({ module: module.name, processor }))),
+    ...modules.flatMap((module) => processorsOf(module, context).map((processor) => ({ module: module.name, processor }))),
     ...modules.flatMap((module) =>
       (module.scheduledTasks ?? []).map((task) => {
         const processor: ScheduledProcessor = { kind: 'scheduled', name: task.name, intervalMs: task.intervalMs, tick: () => task.tick(context) };
@@ -42,6 +42,10 @@ const checkedNames = (declared: DeclaredProcessor[]): DeclaredProcessor[] => {
   }
   return declared;
 };
+
+/** A module's processors; a function of the context when they act through the module's services. */
+const processorsOf = (module: ModuleDeclaration, context: ModuleContext): readonly ProcessorDeclaration[] =>
+  typeof module.processors === 'function' ? module.processors(context) : (module.processors ?? []);
 
 /** Column values as JSON can carry them: BIGINT arrives as bigint (Emmett's global type parser), timestamps as Date. */
 const jsonRow = (row: Record<string, unknown>) =>

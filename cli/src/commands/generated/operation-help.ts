@@ -14,15 +14,15 @@ const WHO_MAY_CALL: Record<AuthRequirement, string> = {
 export const operationHelpFooter = (definition: OperationDefinition, fields: readonly InputField[], commandLine: string): string => {
   // Printed examples are run by a test (help-examples.int.test.ts), so each must work as it stands:
   // a scripted run of an irreversible command needs --yes, and every page needs the required arguments too.
-  const examples = [[commandLine, ...exampleArguments(fields), ...(definition.confirm ? ['--yes'] : [])].join(' ')];
+  // A raw-body operation (a signed webhook) is called by the gateway with bytes it signed: no example a person could run.
+  const examples = definition.rawBody ? [] : [[commandLine, ...exampleArguments(fields), ...(definition.confirm ? ['--yes'] : [])].join(' ')];
   if (definition.pagination) {
     examples.push([commandLine, ...exampleArguments(fields, { withOptional: false }), `--all --json | jq '.${definition.pagination.itemsField}[]'`].join(' '));
   }
   return [
     '',
-    'Examples:',
-    ...examples.map((example) => `  ${example}`),
-    '',
+    ...(examples.length ? ['Examples:', ...examples.map((example) => `  ${example}`), ''] : []),
+    ...(definition.rawBody ? ['Called by the payment gateway with a signed body; a request without its signature is refused (400).', ''] : []),
     ...(definition.kind === 'stream' && definition.finite
       ? ['Runs until the work ends, printing each message as it arrives (--json: one JSON object per line).', '']
       : definition.kind === 'stream'

@@ -34,7 +34,8 @@ export const parseInput = (definition: OperationDefinition, request: FastifyRequ
     raw[name] = coerceQueryValue(shape[name] as z.ZodType, value);
   }
 
-  const body = request.body;
+  // A raw-body operation (a signed webhook) reads its body itself, byte for byte.
+  const body = definition.rawBody ? undefined : request.body;
   const expectsBody = Object.values(locations).includes('body') || definition.method === 'POST' || definition.method === 'PUT';
   if (body !== undefined && body !== null && body !== '') {
     if (!expectsBody) {

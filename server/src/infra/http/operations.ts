@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { OperationId, Operations } from '@eventshop/sdk/contract';
 import type { Principal } from '../auth/tokens.js';
@@ -15,6 +16,8 @@ export type RequestContext = {
   /** Aborts when the client goes away: stream operations stop producing then. */
   signal: AbortSignal;
   setStatus(status: number): void;
+  /** For operations whose contract asks for it (`rawBody`): the body's exact bytes and the headers, as a signature covers them. */
+  raw?: { body: Buffer; headers: IncomingHttpHeaders };
 };
 
 /**

@@ -28,6 +28,21 @@ export class InvalidStateError extends HttpProblem {
   }
 }
 
+/**
+ * An action the entity's current status does not allow ("ship an unpaid order"): 409
+ * `invalid_transition`, naming the status and what may be done from it.
+ */
+export class InvalidTransitionError extends HttpProblem {
+  constructor(what: string, currentStatus: string, attempted: string, allowed: readonly string[]) {
+    super(
+      409,
+      'invalid_transition',
+      `Cannot ${attempted} now`,
+      `The ${what} is ${currentStatus.replace(/_/g, ' ')}; ${allowed.length ? `from there it can ${allowed.join(' or ')}` : 'nothing more can be done with it'}.`,
+      { currentStatus, allowed },
+    );
+  }
+}
 
 export class VersionMismatchError extends HttpProblem {
   constructor(expected: number, current: number) {

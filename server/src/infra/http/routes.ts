@@ -77,6 +77,7 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
         },
         // Answers of queries and commands are not cut short; a stream gets its own signal below.
         signal: NEVER_ABORTED,
+        ...(definition.rawBody ? { raw: { body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), headers: request.headers } } : {}),
         setStatus(next) {
           status = next;
         },
@@ -103,7 +104,17 @@ export const registerOperations = (app: FastifyInstance, deps: RouteDependencies
           : await run();
       return send(reply, response);
     };
-    app.route({ method: definition.method, url: definition.path, handler: answer });
+    const route = (target: FastifyInstance) => target.route({ method: definition.method, url: definition.path, handler: answer });
+    if (definition.rawBody) {
+      // Only this route keeps the body as bytes, whatever its type: a signature covers the exact bytes, not a re-serialised JSON.
+      void app.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+        route(scope);
+      });
+    } else {
+      route(app);
+    }
   }
 };
 

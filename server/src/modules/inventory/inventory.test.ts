@@ -109,6 +109,19 @@ describe('inventory decider', () => {
         .when({ type: 'SetStockLevel', data: { inventoryId, onHand: 8, reason: 'count_correction', now } })
         .then([{ type: 'StockLevelSet', data: { inventoryId, onHand: 8, previousOnHand: 20, reason: 'count_correction', setAt: at } }, detected(2)]));
   });
+
+  describe('when an allocated order is cancelled before it ships', () => {
+    const allocated: InventoryEvent = { type: 'ReservationAllocated', data: { inventoryId, reservationId, orderId: 'order-1', quantity: 3, allocatedAt: at } };
+    const returned: InventoryEvent = { type: 'AllocationReturned', data: { inventoryId, reservationId, orderId: 'order-1', quantity: 3, returnedAt: at } };
+    const giveBack = { type: 'ReturnAllocation', data: { inventoryId, orderId: 'order-1', now } } as const;
+    it('puts the sold units back on hand', () => {
+      given([tracked(), reserved(), allocated]).when(giveBack).then([returned]);
+      const state = [tracked(), reserved(), allocated, returned].reduce(inventoryDecider.evolve, inventoryDecider.initialState());
+      expect(state).toMatchObject({ onHand: 10, reserved: 0 });
+    });
+    it('does it once: asked again, nothing happens', () => given([tracked(), reserved(), allocated, returned]).when(giveBack).then([]));
+    it('does nothing for an order whose units were only held', () => given([tracked(), reserved()]).when(giveBack).then([]));
+  });
 });
 
 describe('a hot item with thousands of open reservations', () => {

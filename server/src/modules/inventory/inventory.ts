@@ -13,6 +13,7 @@ export type ReservationReleased = DomainEventOf<typeof inventoryEvents.Reservati
 export type ReservationExpired = DomainEventOf<typeof inventoryEvents.ReservationExpired>;
 export type ReservationAllocated = DomainEventOf<typeof inventoryEvents.ReservationAllocated>;
 export type LowStockDetected = DomainEventOf<typeof inventoryEvents.LowStockDetected>;
+export type AllocationReturned = DomainEventOf<typeof inventoryEvents.AllocationReturned>;
 export type InventoryEvent =
   | InventoryTracked
   | StockLevelSet
@@ -21,7 +22,8 @@ export type InventoryEvent =
   | ReservationReleased
   | ReservationExpired
   | ReservationAllocated
-  | LowStockDetected;
+  | LowStockDetected
+  | AllocationReturned;
 
 export const inventoryEventTypes = Object.keys(inventoryEvents) as InventoryEvent['type'][];
 
@@ -36,6 +38,8 @@ export type ReserveStock = {
 };
 export type ReleaseReservation = { type: 'ReleaseReservation'; data: { inventoryId: string; orderId: string; now: Date } };
 export type AllocateReservation = { type: 'AllocateReservation'; data: { inventoryId: string; orderId: string; now: Date } };
+/** Sent by the fulfillment process for an order cancelled after its stock was allocated, before it shipped. */
+export type ReturnAllocation = { type: 'ReturnAllocation'; data: { inventoryId: string; orderId: string; now: Date } };
 /** Sent by the expiry processor for a reservation it found due; a no-op when it was closed meanwhile. */
 export type ExpireReservation = { type: 'ExpireReservation'; data: { inventoryId: string; orderId: string; now: Date } };
 export type InventoryCommand =
@@ -45,12 +49,13 @@ export type InventoryCommand =
   | ReserveStock
   | ReleaseReservation
   | AllocateReservation
-  | ExpireReservation;
+  | ExpireReservation
+  | ReturnAllocation;
 
 // ---- State ----
 
 export type OpenReservation = { reservationId: string; quantity: number; expiresAt: string };
-export type ClosedAs = 'released' | 'expired' | 'allocated';
+export type ClosedAs = 'released' | 'expired' | 'allocated' | 'returned';
 
 /** How many closed reservations an item remembers, to say why one is closed; older ones read as unknown. */
 export const CLOSED_REMEMBERED = 200;
@@ -139,6 +144,11 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
       return withAlertCleared(close(state, event.data.orderId, 'allocated'));
     case 'LowStockDetected':
       return { ...state, lowStockAlerted: true };
+    case 'AllocationReturned': {
+      const { orderId, quantity } = event.data;
+      const closed = state.closed.map((entry) => (entry[0] === orderId && entry[1] === 'allocated' ? ([entry[0], 'returned', entry[2], entry[3]] as Tracked['closed'][number]) : entry));
+      return withAlertCleared({ ...state, closed, onHand: state.onHand + quantity });
+    }
     default: {
       const _exhaustive: never = event;
       return state;
@@ -268,6 +278,15 @@ const expire = ({ data }: ExpireReservation, state: Inventory): InventoryEvent[]
   ], at);
 };
 
+/** The units of an allocation come back on hand once; asked again, or for an order never allocated, nothing happens. */
+const returnAllocation = ({ data }: ReturnAllocation, state: Inventory): InventoryEvent[] => {
+  const item = tracked(state, data.inventoryId);
+  const allocated = item.closed.find(([orderId, how]) => orderId === data.orderId && how === 'allocated');
+  if (!allocated) return [];
+  const [, , reservationId, quantity] = allocated;
+  return [{ type: 'AllocationReturned', data: { inventoryId: data.inventoryId, reservationId, orderId: data.orderId, quantity, returnedAt: data.now.toISOString() } }];
+};
+
 export const decide = (command: InventoryCommand, state: Inventory): InventoryEvent[] => {
   switch (command.type) {
     case 'TrackInventory':
@@ -284,6 +303,8 @@ export const decide = (command: InventoryCommand, state: Inventory): InventoryEv
       return closeReservation('allocated')(command, state);
     case 'ExpireReservation':
       return expire(command, state);
+    case 'ReturnAllocation':
+      return returnAllocation(command, state);
     default: {
       const _exhaustive: never = command;
       throw new InvalidStateError(`Unknown command ${(_exhaustive as InventoryCommand).type}`);

@@ -58,6 +58,10 @@ export const inventoryProjection = postgreSQLProjection<InventoryEvent>({
         case 'ReservationAllocated':
           await closeReservation('allocated', event.data.allocatedAt, ', on_hand = on_hand - $4');
           break;
+        case 'AllocationReturned':
+          await client.query(`UPDATE inventory_reservations SET status = 'returned', updated_at = $2 WHERE reservation_id = $1`, [event.data.reservationId, event.data.returnedAt]);
+          await touch('on_hand = on_hand + $4', [event.data.quantity], event.data.returnedAt);
+          break;
         case 'LowStockDetected':
           await touch('low_stock_alerts = low_stock_alerts + 1', [], event.data.detectedAt);
           break;

@@ -1,0 +1,41 @@
+import type { LoggedEvent } from '@eventshop/sdk/contract';
+import { logReader, toStoredLogEvent, type LogCursor, type StoredLogEvent } from '../../infra/log/log-reader.js';
+import type { Queryable } from '../../infra/privacy/keyring.js';
+import { revealForHistory } from '../../ops/history-events.js';
+import { followLog } from '../../ops/live-tail.js';
+
+/**
+ * One order's story across streams: its own stream, and every payment and inventory event that
+ * names it (each carries `orderId`). What a customer may see of their order and what an operator
+ * reads in `processes show`.
+ */
+export const belongsToOrder = (orderId: string) => (event: Pick<StoredLogEvent, 'streamId' | 'data'>) =>
+  event.streamId === `order-${orderId}` || (event.data as { orderId?: unknown }).orderId === orderId;
+
+/** The order's events up to `until` (inclusive), in commit order. A scan of the log: an operator's or a watcher's first look, not a hot path. */
+export const storyOf = async (db: Queryable, orderId: string, until?: LogCursor): Promise<StoredLogEvent[]> => {
+  const { rows } = await db.query<Parameters<typeof toStoredLogEvent>[0]>(
+    `SELECT m.global_position, m.transaction_id::text AS transaction_id, m.stream_id, m.stream_position, m.message_id,
+            m.message_type, m.message_data, m.message_metadata, m.created
+       FROM emt_messages m
+      WHERE m.is_archived = FALSE AND (m.stream_id = $1 OR m.message_data->>'orderId' = $2)
+        AND m.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND ($3::xid8 IS NULL OR (m.transaction_id, m.global_position) <= ($3::xid8, $4::bigint))
+      ORDER BY m.transaction_id, m.global_position`,
+    [`order-${orderId}`, orderId, until?.transactionId ?? null, until?.position ?? null],
+  );
+  return rows.map(toStoredLogEvent);
+};
+
+/** The story so far (or from after `after`), then each new event of it as it commits. */
+export async function* watchOrder(db: Queryable, orderId: string, after: LogCursor | undefined, signal: AbortSignal): AsyncGenerator<LoggedEvent> {
+  let from = after;
+  if (!from) {
+    from = await logReader(db).head();
+    const past = await storyOf(db, orderId, from);
+    if (past.length > 0) yield* await revealForHistory(db, past);
+  }
+  yield* followLog(db, from, {}, signal, belongsToOrder(orderId));
+}
+
+
