@@ -47,7 +47,7 @@ describe('shopctl status', () => {
     const run = await status(['--json']);
     expect(run.code, run.stderr).toBe(0);
     const body = JSON.parse(run.stdout);
-    expect(body).toMatchObject({ version: expect.any(String), instance: expect.stringMatching(/:\d+$/), ready: true, parked: 0, payments: null, attention: [] });
+    expect(body).toMatchObject({ version: expect.any(String), instance: expect.stringMatching(/:\d+$/), ready: true, parked: 0, payments: { breaker: 'closed' }, attention: [] });
     expect(body.checks.map((check: { name: string }) => check.name)).toEqual(['database', 'read models', 'processors']);
     expect(body.processors.map((processor: { name: string }) => processor.name)).toContain('catalog_category_stats');
     expect(body.database).toMatchObject({ max: 20, waiting: 0 });
@@ -60,7 +60,7 @@ describe('shopctl status', () => {
     expect(run.stdout).toMatch(/^eventshop \S+ {2}\S+:\d+ {2}up \d+s?/);
     expect(run.stdout).toMatch(/\nReady {6}yes\n {2}ok {2}database/);
     expect(run.stdout).toMatch(/\nDatabase {3}\d+ connections, \d+ idle, 0 waiting \(pool of 20\)\n/);
-    expect(run.stdout).toContain('\nPayments   no gateway in use\n');
+    expect(run.stdout).toContain('\nPayments   circuit breaker closed\n');
     expect(run.stdout).toMatch(/\n {2}catalog_category_stats +running +0 +0 +0 +\S+:\d+\n/);
     expect(run.stdout.trimEnd().endsWith('Nothing needs attention.')).toBe(true);
   });

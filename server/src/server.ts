@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { inOperation } from './infra/observability/scope.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { ScheduledProcessor } from './infra/processors/declaration.js';
+import { recordGatewayCallSpan } from './infra/tracing/gateway-spans.js';
 import type { OrderLookup } from './modules/payments/order-lookup.js';
 import { createPaymentGateway, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
@@ -53,6 +54,18 @@ export { inlineProjections };
  * Everything but `listen`: the database (embedded unless DATABASE_URL is set), the schema,
  * the event store with its inline read models, the signing secret, the bootstrap admin, and the app.
  */
+/** The gateway's calls and breaker, as figures and (when tracing is on) spans. */
+const observeGateway = (gateway: GuardedGateway, metrics: Metrics) => {
+  const outcomes = { ok: 'ok', refused: 'refused', failed: 'failed', rejected: 'rejected' } as const;
+  gateway.onCall((call) => {
+    metrics.gatewayCall(call.operation, outcomes[call.outcome], call.durationMs / 1000);
+    recordGatewayCallSpan(call);
+  });
+  const breakerState = (state: ReturnType<GuardedGateway['breakerState']>) => metrics.setBreakerState(state === 'half-open' ? 'half_open' : state);
+  breakerState(gateway.breakerState());
+  gateway.onBreakerStateChange(breakerState);
+};
+
 /** A scheduled task whose runs are counted, and whose appends are counted under its name. */
 const observedTask = (task: ScheduledProcessor, metrics: Metrics): ScheduledProcessor => ({
   ...task,
@@ -116,6 +129,7 @@ export const createServer = async (
     const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway, orderReservationSeconds: config.orderReservationSeconds };
     const declared = declaredProcessors(shopModules, context, extra);
     const metrics = createMetrics({ pool, processors: { db: pool, declared } });
+    observeGateway(gateway, metrics);
     const processors = declared.map((entry) => (entry.processor.kind === 'scheduled' ? { ...entry, processor: observedTask(entry.processor, metrics) } : entry));
     const app = await buildApp({
       metrics,

@@ -110,7 +110,8 @@ describe('GET /metrics on the API port', () => {
 describe('the breaker state in the operator’s summary', () => {
   it('shows in system.status as soon as the gateway reports it, with what to do', async () => {
     const before = await server.app.inject({ method: 'GET', url: '/api/ops/status', headers: admin });
-    expect(before.json().payments).toBeNull();
+    // The server reports its gateway's breaker from the start.
+    expect(before.json().payments).toEqual({ breaker: 'closed' });
     server.metrics.setBreakerState('open');
     const after = (await server.app.inject({ method: 'GET', url: '/api/ops/status', headers: admin })).json();
     expect(after.payments).toEqual({ breaker: 'open' });
@@ -174,6 +175,23 @@ describe('the metrics listener of its own (EVENTSHOP_METRICS_PORT)', () => {
       await open.close();
       await guarded.close();
     }
+  });
+});
+
+describe('the payments figures of a real server', () => {
+  it('counts each call through its gateway, by operation and outcome', async () => {
+    const scrape = async () => (await server.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body;
+    const labels = (outcome: string) => ({ operation: 'createPaymentMethod', outcome });
+    const before = await scrape();
+    const count = (text: string, outcome: string) => sampleValue(text, 'eventshop_payment_gateway_calls_total', labels(outcome)) ?? 0;
+    const good = await server.app.inject({ method: 'POST', url: '/api/payments/stripe/payment-method', headers: admin, payload: { cardToken: 'tok_visa' } });
+    expect(good.statusCode).toBe(200);
+    const unknown = await server.app.inject({ method: 'POST', url: '/api/payments/stripe/payment-method', headers: admin, payload: { cardToken: 'tok_nobody_knows' } });
+    expect(unknown.statusCode).toBe(400);
+    const after = await scrape();
+    expect(count(after, 'ok') - count(before, 'ok')).toBe(1);
+    expect(count(after, 'refused') - count(before, 'refused')).toBe(1);
+    expect(sampleValue(after, 'eventshop_payment_gateway_breaker_state', { state: 'closed' })).toBe(1);
   });
 });
 

@@ -20,8 +20,11 @@ export type CommandOutcome = 'applied' | 'replayed' | 'version_conflict' | 'stre
 export type BreakerState = 'closed' | 'open' | 'half_open';
 export const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
 
-/** What a gateway call came to; `rejected` is the breaker refusing it without a call. */
-export type GatewayOutcome = 'ok' | 'declined' | 'error' | 'timeout' | 'rejected';
+/**
+ * What a gateway call came to, as the gateway port reports it: `refused` an answer that says no
+ * (a declined card, an unknown token), `failed` an outage, `rejected` the breaker refusing it unsent.
+ */
+export type GatewayOutcome = 'ok' | 'refused' | 'failed' | 'rejected';
 
 type PoolStats = { totalCount: number; idleCount: number; waitingCount: number; options?: { max?: number } };
 

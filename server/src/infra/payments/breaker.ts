@@ -14,24 +14,6 @@ export type GatewayCall = {
 type GatewayOperation = 'createIntent' | 'confirmIntent' | 'captureIntent' | 'cancelIntent' | 'refund' | 'createPaymentMethod';
 const OPERATIONS: readonly GatewayOperation[] = ['createIntent', 'confirmIntent', 'captureIntent', 'cancelIntent', 'refund', 'createPaymentMethod'];
 
-const listeners = new Set<(call: GatewayCall) => void>();
-
-/** Metrics and tracing plug in here: the listener hears every gateway call once it ends. Returns the unsubscribe. */
-export const onGatewayCall = (listener: (call: GatewayCall) => void): (() => void) => {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-};
-
-const report = (call: GatewayCall) => {
-  for (const listener of listeners) {
-    try {
-      listener(call);
-    } catch {
-      // A broken listener must not fail a payment.
-    }
-  }
-};
-
 export type BreakerOptions = {
   /** Consecutive failed calls that open the breaker. */
   failuresToOpen: number;
@@ -41,7 +23,13 @@ export type BreakerOptions = {
 
 export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { failuresToOpen: 5, halfOpenAfterMs: 10_000 };
 
-export type GuardedGateway = PaymentGateway & { breakerState(): BreakerState };
+export type GuardedGateway = PaymentGateway & {
+  breakerState(): BreakerState;
+  /** Hears each change of the breaker's state (metrics; the process can retry pending steps on `closed`). Returns the unsubscribe. */
+  onBreakerStateChange(listener: (state: BreakerState) => void): () => void;
+  /** Hears every call through this gateway once it ends (metrics, tracing). Returns the unsubscribe. */
+  onCall(listener: (call: GatewayCall) => void): () => void;
+};
 
 const STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
@@ -66,6 +54,17 @@ export const withCircuitBreaker = (gateway: PaymentGateway, options: BreakerOpti
   breaker.onBreak(() => {
     openedAt = Date.now();
   });
+  // Per gateway, not per process: tests run many servers in one process, each with its own figures.
+  const listeners = new Set<(call: GatewayCall) => void>();
+  const report = (call: GatewayCall) => {
+    for (const listener of listeners) {
+      try {
+        listener(call);
+      } catch {
+        // A broken listener must not fail a payment.
+      }
+    }
+  };
   const retryAfterSeconds = () => Math.max(1, Math.ceil((openedAt + options.halfOpenAfterMs - Date.now()) / 1000));
 
   const guard =
@@ -96,5 +95,13 @@ export const withCircuitBreaker = (gateway: PaymentGateway, options: BreakerOpti
     ...(gateway.deliverWebhooksTo ? { deliverWebhooksTo: gateway.deliverWebhooksTo.bind(gateway) } : {}),
     ...(gateway.close ? { close: gateway.close.bind(gateway) } : {}),
     breakerState: () => STATES[breaker.state],
+    onCall: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    onBreakerStateChange: (listener) => {
+      const subscription = breaker.onStateChange((state) => listener(STATES[state]));
+      return () => subscription.dispose();
+    },
   };
 };

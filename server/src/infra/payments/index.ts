@@ -3,7 +3,7 @@ import { simulatedGateway } from './simulated-gateway.js';
 import { stripeGateway } from './stripe-gateway.js';
 
 export * from './gateway.js';
-export { onGatewayCall, withCircuitBreaker, DEFAULT_BREAKER_OPTIONS, type BreakerState, type GatewayCall, type GuardedGateway, type BreakerOptions } from './breaker.js';
+export { withCircuitBreaker, DEFAULT_BREAKER_OPTIONS, type BreakerState, type GatewayCall, type GuardedGateway, type BreakerOptions } from './breaker.js';
 export { simulatedGateway, TEST_PAYMENT_METHODS } from './simulated-gateway.js';
 export { stripeGateway } from './stripe-gateway.js';
 export { signStripeWebhook, verifyStripeWebhook, WEBHOOK_TOLERANCE_SECONDS } from './stripe-webhooks.js';

@@ -5,7 +5,7 @@ export type FinishedGatewayCall = { gateway: string; operation: string; outcome:
 
 /**
  * A client span for one payments gateway call, in the trace of the command or request that made
- * it: `onGatewayCall(recordGatewayCallSpan)` where the gateway is built. The breaker reports a
+ * it: `gateway.onCall(recordGatewayCallSpan)` where the gateway is built (server.ts). The breaker reports a
  * call after it ends, from inside the caller's async context, so the span is recorded then, with
  * the start time the duration gives. An outage (`failed`) or a call the open breaker refused
  * (`rejected`) marks it failed; a declined card (`refused`) is an answer, not a failure.

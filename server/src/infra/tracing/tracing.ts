@@ -37,7 +37,7 @@ export type Tracing = {
   startSpan(name: string, attributes: SpanAttributes, options?: SpanOptions): SpanHandle;
   /**
    * Records a span that already happened, as a child of the active span: for work that reports
-   * itself once done (the payments gateway's onGatewayCall).
+   * itself once done (the payments gateway's onCall).
    */
   recordSpan(name: string, attributes: SpanAttributes, timing: { kind?: SpanKind; startTime: Date; endTime?: Date; failed?: string | undefined }): void;
   /** The active span's W3C traceparent, to store beside an event; undefined with tracing off or no span. */
