@@ -107,7 +107,13 @@ describe('every contract operation', () => {
     const argv =
       id === 'auth.login'
         ? [...words, '--email', 'someone@example.com', '--password-stdin']
-        : [...words, '--input', JSON.stringify(exampleInput(definition)), '--json', '--no-input', ...(definition.confirm ? ['--yes'] : [])];
+        : [
+            ...words,
+            ...['--input', JSON.stringify(exampleInput(definition)), '--json', '--no-input'],
+            ...(definition.confirm ? ['--yes'] : []),
+            // A command that follows its work (a rebuild) would end on the stream's route: here only its own counts.
+            ...(definition.followWith ? ['--detach'] : []),
+          ];
     const stdin = new PassThrough();
     stdin.end('not-the-password\n');
     const token = await server.adminToken();
