@@ -76,19 +76,20 @@ const rebuildRun = async (databaseUrl: string, events: number, log: Log) => {
     const seeded = await seedProductEvents(pool, events);
     log(`  seeded ${seeded} product events in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const runtime = await startProcessors({ databaseUrl, pool, processors: [categoryStatsProcessor], options: { leadershipPollMs: 100 } });
+    // Live batches as large as the rebuild's, so the catch-up before the rebuild (which it is compared with) takes minutes, not tens of them, at 1,000,000.
+    const runtime = await startProcessors({ databaseUrl, pool, processors: [categoryStatsProcessor], options: { leadershipPollMs: 100, batchSize: 2000 } });
     try {
       const checkpoints = checkpointStore(pool);
       const { rows } = await pool.query<{ p: string }>(`SELECT max(global_position) AS p FROM emt_messages`);
       const last = Number(rows[0]!.p);
       const catchUpStart = Date.now();
-      await waitUntil(async () => (await checkpoints.get(categoryStatsProcessor.name)).cursor.position >= last, 600_000);
+      await waitUntil(async () => (await checkpoints.get(categoryStatsProcessor.name)).cursor.position >= last, 3_600_000);
       const catchUpSeconds = (Date.now() - catchUpStart) / 1000;
 
       const rebuilds = rebuildStore(pool);
       await rebuilds.start(categoryStatsProcessor.name, seeded);
       const rebuildStart = Date.now();
-      await waitUntil(async () => (await rebuilds.get(categoryStatsProcessor.name))?.status !== 'running', 600_000);
+      await waitUntil(async () => (await rebuilds.get(categoryStatsProcessor.name))?.status !== 'running', 3_600_000);
       const rebuildSeconds = (Date.now() - rebuildStart) / 1000;
       const rebuild = (await rebuilds.get(categoryStatsProcessor.name))!;
 

@@ -1,3 +1,4 @@
+import { LONG_STATEMENT_MS, withDeadline } from '../database/pool.js';
 import { inTransaction } from '../database/transaction.js';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -59,14 +60,23 @@ export const replayBatch = async (tx: Queryable, processor: ReadModelProcessor, 
 
 export type TableComparison = { table: string; liveRows: number; rebuiltRows: number; onlyLive: number; onlyRebuilt: number };
 
-/** Row for row, duplicates counted (EXCEPT ALL both ways). */
-export const compareTables = async (db: Queryable, tables: readonly string[], schema: string) => {
+/**
+ * Row for row, duplicates counted (EXCEPT ALL both ways). Run inside a transaction: over a large
+ * read model it takes longer than the pool's statement limits (5 s; a 1,000,000-event rebuild
+ * failed on them at its very end), so the transaction lifts them for its remaining statements.
+ */
+export const compareTables = async (db: pg.PoolClient, tables: readonly string[], schema: string) => {
+  await db.query(`SET LOCAL statement_timeout = ${LONG_STATEMENT_MS}`);
   const result: TableComparison[] = [];
   for (const table of tables) {
     const { rows } = await db.query<{ live: string; rebuilt: string; only_live: string; only_rebuilt: string }>(
+      withDeadline(
       `SELECT (SELECT count(*) FROM public.${table}) AS live, (SELECT count(*) FROM ${schema}.${table}) AS rebuilt,
               (SELECT count(*) FROM (SELECT * FROM public.${table} EXCEPT ALL SELECT * FROM ${schema}.${table}) x) AS only_live,
               (SELECT count(*) FROM (SELECT * FROM ${schema}.${table} EXCEPT ALL SELECT * FROM public.${table}) x) AS only_rebuilt`,
+      [],
+      LONG_STATEMENT_MS,
+      ),
     );
     const row = rows[0]!;
     result.push({ table, liveRows: Number(row.live), rebuiltRows: Number(row.rebuilt), onlyLive: Number(row.only_live), onlyRebuilt: Number(row.only_rebuilt) });
