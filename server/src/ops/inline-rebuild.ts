@@ -56,7 +56,7 @@ const readPage = async (db: Queryable, types: readonly string[], after: bigint) 
  * what the tables show. Readers are not blocked. The projection names its tables unqualified, so
  * `search_path` points it at the copy.
  */
-export const replayInline = async (tx: Queryable, readModel: InlineReadModel, schema: string) => {
+export const replayInline = async (tx: pg.PoolClient, readModel: InlineReadModel, schema: string) => {
   const tables = readModel.tables.map((table) => `public.${table}`).join(', ');
   await tx.query(`SET LOCAL lock_timeout = '10s'`);
   await tx.query(`LOCK TABLE ${tables} IN EXCLUSIVE MODE`);

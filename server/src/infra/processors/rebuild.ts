@@ -65,8 +65,7 @@ export type TableComparison = { table: string; liveRows: number; rebuiltRows: nu
  * read model it takes longer than the pool's statement limits (5 s; a 1,000,000-event rebuild
  * failed on them at its very end), so the transaction lifts them for its remaining statements.
  */
-/** On a transaction (`SET LOCAL`): the statement limit is lifted for the comparison only. */
-export const compareTables = async (db: Queryable, tables: readonly string[], schema: string) => {
+export const compareTables = async (db: pg.PoolClient, tables: readonly string[], schema: string) => {
   await db.query(`SET LOCAL statement_timeout = ${LONG_STATEMENT_MS}`);
   const result: TableComparison[] = [];
   for (const table of tables) {
