@@ -39,4 +39,28 @@ describe('rebuilding inline read models', () => {
     expect((await admin.products.get({ id: product.id })).price.amount).toBe(2700);
     expect(await admin.inventory.get({ inventoryId: item.id })).toMatchObject({ onHand: 6, reserved: 3, available: 3, lowStock: true });
   });
+
+  it('lets appends that write the read model wait for it, never deadlock with them, and loses none of them', async () => {
+    const admin = server.client({ token: await server.adminToken() });
+    const warehouse = server.client({ apiKey: (await server.createApiKey('service')).key });
+    const items = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const product = await admin.products.create({ name: `Busy item ${i}`, price: { amount: 100, currency: 'EUR' }, categoryId: 'busy' });
+        return admin.inventory.track({ productId: product.id, quantity: 1000 });
+      }),
+    );
+    const operator = server.client({ token: (await server.userWithRoles(['operator'])).token });
+    // Reservations on 8 items at once (each append writes inventory_reservations, then inventory_stock) while rebuilds run.
+    const reservations = Promise.all(
+      Array.from({ length: 240 }, (_, i) => warehouse.inventory.reserve({ inventoryId: items[i % 8]!.id, orderId: `busy-${i}`, quantity: 1, expiresInSeconds: 900 })),
+    );
+    const rebuilds = Promise.all(Array.from({ length: 3 }, () => operator.ops.readModels.rebuild({ name: 'inventory_stock' }).catch((error: { code?: string }) => error.code)));
+    const [reserved, rebuilt] = await Promise.all([reservations, rebuilds]);
+    expect(reserved).toHaveLength(240);
+    const outcomes = rebuilt.map((outcome) => (typeof outcome === 'object' ? outcome.status : outcome));
+    expect(outcomes.filter((outcome) => outcome !== 'done' && outcome !== 'read_model_busy')).toEqual([]);
+    const final = await operator.ops.readModels.rebuild({ name: 'inventory_stock' });
+    expect(final.comparison).toMatchObject({ equal: true });
+    for (const item of items) expect(await admin.inventory.get({ inventoryId: item.id })).toMatchObject({ reserved: 30, available: 970 });
+  });
 });

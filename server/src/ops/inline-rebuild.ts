@@ -14,6 +14,9 @@ export const inlineReadModels = (readModels: readonly ReadModelDeclaration[]): I
 
 const PAGE = 2000;
 
+/** lock_not_available: NOWAIT found a table busy, or lock_timeout passed. */
+const lockTimedOut = (error: unknown) => (error as { code?: string }).code === '55P03';
+
 type MessageRow = {
   stream_id: string;
   stream_position: string;
@@ -46,6 +49,29 @@ const readPage = async (db: Queryable, types: readonly string[], after: bigint) 
   }));
 };
 
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * All of the tables at once or none: an append may hold one of them and be about to write another,
+ * so waiting while holding some would deadlock with it. Each try takes them all without waiting
+ * (NOWAIT) and gives back what it got (the savepoint) when one is busy, then tries again shortly.
+ */
+const lockAgainstWrites = async (tx: Queryable, tables: readonly string[]) => {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    await tx.query('SAVEPOINT inline_rebuild_lock');
+    try {
+      await tx.query(`LOCK TABLE ${tables.map((table) => `public.${table}`).join(', ')} IN EXCLUSIVE MODE NOWAIT`);
+      await tx.query('RELEASE SAVEPOINT inline_rebuild_lock');
+      return;
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT inline_rebuild_lock');
+      if (!lockTimedOut(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
+};
+
 /**
  * Replays the whole log through the read model's own inline projection into a scratch copy of
  * its tables, inside `tx`, and compares the copy with the live tables row for row.
@@ -57,9 +83,8 @@ const readPage = async (db: Queryable, types: readonly string[], after: bigint) 
  * `search_path` points it at the copy.
  */
 export const replayInline = async (tx: pg.PoolClient, readModel: InlineReadModel, schema: string) => {
-  const tables = readModel.tables.map((table) => `public.${table}`).join(', ');
+  await lockAgainstWrites(tx, readModel.tables);
   await tx.query(`SET LOCAL lock_timeout = '10s'`);
-  await tx.query(`LOCK TABLE ${tables} IN EXCLUSIVE MODE`);
   await createScratchCopy(tx, readModel.tables, schema);
   const context = { connection: { client: tx }, execute: undefined } as unknown as PostgreSQLProjectionHandlerContext;
   let after = 0n;
@@ -82,10 +107,9 @@ export const replayInline = async (tx: pg.PoolClient, readModel: InlineReadModel
 
 export type InlineRebuildResult = { replayed: number; comparison: { equal: boolean; tables: TableComparison[] } };
 
-const lockTimedOut = (error: unknown) => (error as { code?: string }).code === '55P03';
 
 const busy = (name: string) =>
-  new HttpProblem(409, 'read_model_busy', 'The read model is busy', `Appends kept ${name}'s tables locked for 10 s; try the rebuild again in a moment.`);
+  new HttpProblem(409, 'read_model_busy', 'The read model is busy', `Appends kept ${name}'s tables busy for 10 s; try the rebuild again in a moment.`);
 
 /**
  * Rebuilds an inline read model from the log, in one transaction: replay into a copy, compare,

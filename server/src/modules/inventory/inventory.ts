@@ -1,7 +1,7 @@
 import { inventoryEvents, type DomainEventOf } from '@eventshop/sdk/contract';
 import { HttpProblem, InvalidStateError, NotFoundError } from '../../infra/http/problems.js';
 import { deciderFingerprint } from '../../infra/snapshots.js';
-import { emptyMap, entriesOf, entriesWhile, getKey, removeKey, setKey, sizeOf, sortedMapCode, type SortedMap } from './sorted-map.js';
+import { emptyMap, entriesOf, entriesWhile, getKey, removeKey, setKey, sortedMapCode, type SortedMap } from './sorted-map.js';
 
 // ---- Events (schemas in the contract) ----
 
@@ -92,8 +92,6 @@ const expiryKey = (expiresAt: string, orderId: string) => `${String(Date.parse(e
 const expiryOfKey = (key: string) => Number(key.slice(0, 15));
 
 export const openReservation = (state: Tracked, orderId: string): OpenReservation | undefined => getKey(state.reservations, orderId);
-export const openReservations = (state: Tracked): [orderId: string, OpenReservation][] => entriesOf(state.reservations);
-export const openReservationCount = (state: Tracked) => sizeOf(state.reservations);
 
 const close = (state: Tracked, orderId: string, how: ClosedAs): Tracked => {
   const open = getKey(state.reservations, orderId);
