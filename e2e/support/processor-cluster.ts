@@ -15,6 +15,7 @@ const declared: DeclaredProcessor[] = [
   { module: 'testing', processor: recorderProcessor('', 0) },
   // Led by the same runtime; its pass does not matter to the listing.
   { module: 'inventory', processor: { kind: 'scheduled', name: 'inventory_reservation_expiry', intervalMs: 1000, tick: async () => {} } },
+  { module: 'orders', processor: { kind: 'scheduled', name: 'fulfillment_gateway_recovery', intervalMs: 5000, tick: async () => {} } },
   // Only its name and events matter to the listing; the servers run the real one.
   { module: 'orders', processor: declareProcessor({ name: FULFILLMENT_PROCESSOR, kind: 'reactor', handles: FULFILLMENT_EVENTS, handle: async () => {} }) },
 ];

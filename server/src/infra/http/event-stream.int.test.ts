@@ -21,7 +21,8 @@ const firstEventId = async (query: string, extra: Record<string, string> = {}) =
   try {
     for await (const chunk of response.body) {
       text += chunk.toString();
-      const found = /^id: (\d+)$/m.exec(text);
+      // An event's id, not the id-only block that says where the stream starts.
+      const found = /^id: (\d+)\ndata: /m.exec(text);
       if (found) return Number(found[1]);
     }
   } finally {

@@ -68,12 +68,14 @@ export const DEFAULT_GATEWAY_RETRY_AFTER_SECONDS = 5;
  * The gateway cannot be reached or keeps failing (or the circuit breaker is open because it did).
  * Clients get 503 with Retry-After; the fulfillment process leaves its step pending and retries.
  */
+export const GATEWAY_UNAVAILABLE_TITLE = 'The payment gateway is unavailable';
+
 export class GatewayUnavailableError extends HttpProblem {
   constructor(readonly retryAfterSeconds: number = DEFAULT_GATEWAY_RETRY_AFTER_SECONDS, cause?: string) {
     super(
       503,
       'gateway_unavailable',
-      'The payment gateway is unavailable',
+      GATEWAY_UNAVAILABLE_TITLE,
       `${cause ? `${cause} ` : ''}Nothing was charged twice; retry in ${retryAfterSeconds} s.`,
       {},
       { 'retry-after': String(retryAfterSeconds) },

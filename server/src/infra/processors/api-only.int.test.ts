@@ -23,6 +23,7 @@ it('EVENTSHOP_PROCESSORS=off serves the API and runs no processor; ops report th
     expect.objectContaining({ name: 'fulfillment', kind: 'reactor', status: 'stopped', heldBy: null, lagEvents: 0 }),
     // Scheduled tasks are led by the same runtime, so they are off here too.
     expect.objectContaining({ name: 'inventory_reservation_expiry', kind: 'scheduled', status: 'stopped', heldBy: null, lagEvents: 0 }),
+    expect.objectContaining({ name: 'fulfillment_gateway_recovery', kind: 'scheduled', status: 'stopped', heldBy: null }),
   ]);
   // Nothing applied it: the statistics stay empty until an instance with processors on catches up.
   expect((await server.app.inject({ url: '/api/products/categories' })).json().items).toEqual([]);

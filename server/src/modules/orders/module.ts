@@ -1,4 +1,5 @@
 import { orderEvents } from '@eventshop/sdk/contract';
+import { RECOVERY_INTERVAL_MS, retryStepsTheGatewayRefused } from '../../fulfillment/gateway-recovery.js';
 import { fulfillmentHandlers } from '../../fulfillment/handlers.js';
 import { FULFILLMENT_TABLES } from '../../fulfillment/process-state.js';
 import { fulfillmentProcessor } from '../../fulfillment/processor.js';
@@ -32,6 +33,14 @@ export const ordersModule = declareModule({
     { name: 'fulfillment_processes', tables: ['fulfillment_processes'], schema: FULFILLMENT_TABLES },
   ],
   processors: (context) => [fulfillmentProcessor(fulfillmentDeps(context)).declaration],
+  scheduledTasks: [
+    {
+      // Steps parked while the payment gateway was down go again once it answers (gateway-recovery.ts).
+      name: 'fulfillment_gateway_recovery',
+      intervalMs: RECOVERY_INTERVAL_MS,
+      tick: (context) => retryStepsTheGatewayRefused(context.pool, fulfillmentProcessor(fulfillmentDeps(context)).declaration),
+    },
+  ],
   handlers: (context) => ({
     ...ordersHandlers({ pool: context.pool, eventStore: context.eventStore, snapshots: context.snapshots, payments: paymentsService(context) }),
     ...fulfillmentHandlers(fulfillmentDeps(context)),
