@@ -66,7 +66,7 @@ const until = async (condition: () => boolean | Promise<boolean>, what: string) 
 };
 
 describe('scheduled tasks led by the processor runtime', () => {
-  it('run in one instance at a time, are listed with their holder, pause and resume by name, and move when the leader’s session dies', async () => {
+  it('run in one instance at a time, are listed with their holder, pause and resume by name, and are led again when the leader’s session dies', async () => {
     const first = await start('host:1001');
     const second = await start('host:1002');
     await until(() => count('test_task_a') > 3, 'passes of task a');
@@ -97,9 +97,11 @@ describe('scheduled tasks led by the processor runtime', () => {
     } finally {
       await admin.end();
     }
-    await until(async () => (await listed('test_task_a')).heldBy === follower.instance, 'the follower to take over');
-    const before = count('test_task_a', follower.instance);
-    await until(() => count('test_task_a', follower.instance) > before, 'a pass by the new leader');
+    // Both instances are still alive and both poll for the lock, so either may win it back; what must
+    // hold is that someone leads it again and it goes on. (e2e/processors.test.ts kills a whole process.)
+    const after = count('test_task_a');
+    await until(async () => (await listed('test_task_a')).heldBy !== null && count('test_task_a') > after + 3, 'the task to be led again');
+    expect([first.instance, second.instance]).toContain((await listed('test_task_a')).heldBy);
   });
 
   it('show a failing pass as failing with its error, and running again after the next good one', async () => {
