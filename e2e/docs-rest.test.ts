@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../test/server.js';
 import { REPO_ROOT } from './support/server-process.js';
+import type { OrderToPay } from '../server/src/modules/payments/order-lookup.js';
 
 let server: TestServer;
 let baseUrl: string;
+/** Orders the payments guide pays, read through the payments module's order port (docs/payments.md, "The seam with orders"). */
+const orders = new Map<string, OrderToPay>();
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) });
   baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(() => server?.close());
@@ -61,4 +65,20 @@ it('runs every REST example in docs/history.md against a real server', async () 
   // The live tail: SSE framing, each event's position as its id.
   expect(stdout).toMatch(/^retry: \d+$/m);
   expect(stdout).toMatch(/^id: \d+\ndata: \{"position":\d+/m);
+}, 60_000);
+
+it('runs every REST example in docs/payments.md against a real server', async () => {
+  const admin = (await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).json() as { user: { id: string } };
+  const orderId = randomUUID();
+  orders.set(orderId, { customerId: admin.user.id, amount: 2598, currency: 'USD', status: 'awaiting_payment' });
+  const script = `set -euo pipefail\n${await bashBlocks('docs/payments.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD, ORDER_ID: orderId },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toContain('"status":"declined"');
+  expect(stdout).toContain('"declineCode":"insufficient_funds"');
+  expect(stdout).toMatch(/"status":"authorized"[^\n]*"amount":2598/);
+  expect(stdout).toContain('"code":"invalid_transition"');
+  expect(stdout).toContain('"code":"webhook_rejected"');
 }, 60_000);

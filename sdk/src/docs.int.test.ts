@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
 import { guideScript } from './testing/guide-script.js';
+import type { OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -15,8 +17,11 @@ let server: TestServer;
 let env: NodeJS.ProcessEnv;
 let workDir: string;
 
+/** Orders the payments guide pays, read through the payments module's order port. */
+const orders = new Map<string, OrderToPay>();
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) });
   const baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
   env = { ...process.env, SHOP_URL: baseUrl, SHOP_EMAIL: ADMIN_EMAIL, SHOP_PASSWORD: ADMIN_PASSWORD };
   // Outside the repo, so nothing lands in the checkout; node_modules lets it import @eventshop/sdk like an app.
@@ -75,6 +80,17 @@ describe('the SDK guide and the partner example', () => {
     expect(stdout).toMatch(/replay stopped at position \d+ \(ProductCreated\): no room for this one/);
     expect(stdout).toContain('live: the cup now costs 1799\ntail ended cleanly');
   }, 90_000);
+
+  it('runs every example in docs/payments.md against a real server', async () => {
+    const admin = (await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).json() as { user: { id: string } };
+    const orderId = randomUUID();
+    orders.set(orderId, { customerId: admin.user.id, amount: 4500, currency: 'EUR', status: 'awaiting_payment' });
+    const script = path.join(workDir, 'docs-payments.mts');
+    await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/payments.md'), 'utf8')));
+    const { stdout } = await run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', script], { cwd: workDir, env: { ...env, SDK_ORDER_ID: orderId }, timeout: 60_000 });
+    expect(stdout).toContain('declined: card_declined / generic_decline');
+    expect(stdout).toContain('paid with visa 4242: authorized, 4500 EUR held');
+  }, 60_000);
 
   it('runs the five-line example in sdk/README.md', async () => {
     const readme = await readFile(path.join(REPO_ROOT, 'sdk/README.md'), 'utf8');

@@ -16,6 +16,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EVENTSHOP_ADMIN_PASSWORD: 'short' })).toThrow(/EVENTSHOP_ADMIN_PASSWORD is not usable: Use at least 12 characters/);
   });
 
+  it('takes payments on the simulated gateway unless a Stripe key is set, and refuses a key without its webhook secret', () => {
+    expect(loadConfig({}).payments).toEqual({ stripeSecretKey: undefined, webhookSecret: undefined, stripeApiBase: undefined });
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', STRIPE_API_BASE: 'http://127.0.0.1:12111' }).payments).toEqual({
+      stripeSecretKey: 'sk_test_1',
+      webhookSecret: 'whsec_1',
+      stripeApiBase: new URL('http://127.0.0.1:12111'),
+    });
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow(/STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', STRIPE_API_BASE: 'not a url' })).toThrow(/STRIPE_API_BASE must be a URL/);
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a number/);
   });

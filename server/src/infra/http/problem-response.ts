@@ -61,6 +61,7 @@ export const sendProblem = (reply: FastifyReply, request: FastifyRequest, error:
   const problem = toProblem(error, request.id);
   // An outage fails every request the same way: one short line each, not a stack trace each.
   if (problem.body.code === 'database_unavailable') request.log.warn({ cause: (error as Error).message }, 'database unavailable');
+  else if (problem.body.code === 'gateway_unavailable') request.log.warn({ cause: (error as Error).message }, 'payment gateway unavailable');
   else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
 };

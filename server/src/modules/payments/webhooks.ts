@@ -28,5 +28,9 @@ export const webhookReceiver = (deps: { gateway: PaymentGateway; clock: Clock; c
       // Caused by the gateway's event: history leads from the payment's events back to it.
       { ...(metadata ?? { correlationId: event.id, actorId: null, requestId: event.id, occurredAt: now.toISOString() }), causationId: event.id },
     );
+    // A hold that arrives after the payment was closed (its answer was lost, the order cancelled meanwhile) must not stay on the card.
+    if (event.outcome.kind === 'authorized' && event.intentId && (recorded.state.status === 'voided' || recorded.state.status === 'cancelled')) {
+      await deps.gateway.cancelIntent({ paymentId, intentId: event.intentId, step: `void:${event.intentId}` });
+    }
     return { received: true, applied: recorded.appended > 0 };
   };
