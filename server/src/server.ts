@@ -15,7 +15,7 @@ import { startLeaderTask, type LeaderTask } from './infra/background/leader-task
 import type { LoggerOptions } from './infra/logging.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { OrderLookup } from './modules/payments/order-lookup.js';
-import { createPaymentGateway, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
+import { createPaymentGateway, postgresLedger, SIMULATED_LEDGER_SCHEMA, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
 import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
@@ -79,7 +79,7 @@ export const createServer = async (
   }
   try {
     const pool = createPool(databaseUrl);
-    await migrate(pool, moduleSchemas());
+    await migrate(pool, [...moduleSchemas(), ...SIMULATED_LEDGER_SCHEMA]);
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
     await migrateEventLog(pool, LOG_INDEXES);
@@ -92,7 +92,8 @@ export const createServer = async (
       await pool.query(RECORDER_TABLE);
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
-    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), ...options.gateway });
+    // The simulated gateway keeps its ledger beside the shop's data, so a restart finds what it did.
+    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), simulatedLedger: postgresLedger(pool), ...options.gateway });
     const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway, orderReservationSeconds: config.orderReservationSeconds };
     const processors = declaredProcessors(shopModules, extra, context);
     const app = await buildApp({
