@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { openBenchDatabase } from '../bench/database.js';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
 import { createPool, type Pool } from '../server/src/infra/database/pool.js';
@@ -60,13 +61,13 @@ export const CHECKOUT_CRASH_POINTS: readonly { point: string; scenarios: readonl
 ];
 
 /** Trial n: the points in turn, each with the scenarios it belongs to in turn. */
-export const trialPlan = (count: number) => {
+export const trialPlan = (count: number): { index: number; point: string; scenario: Scenario }[] => {
   const pairs = CHECKOUT_CRASH_POINTS.flatMap(({ point, scenarios }) => scenarios.map((scenario) => ({ point, scenario })));
   // Interleaved so that a short run still visits every kind of point.
   const byScenario = ALL.map((scenario) => pairs.filter((pair) => pair.scenario === scenario));
   const ordered: { point: string; scenario: Scenario }[] = [];
   for (let i = 0; ordered.length < pairs.length; i += 1) for (const list of byScenario) if (list[i]) ordered.push(list[i]!);
-  return Array.from({ length: count }, (_, i) => ordered[i % ordered.length]!);
+  return Array.from({ length: count }, (_, index) => ({ index, ...ordered[index % ordered.length]! }));
 };
 
 const ADMIN = { email: 'admin@soak.local', password: 'soak-admin-password' };
@@ -81,6 +82,7 @@ const restartingServer = (databaseUrl: string, crashFile: string, log: Log) => {
   let server: ServerProcess | undefined;
   let starting: Promise<ServerProcess> | undefined;
   let kills = 0;
+  let startedAt = Date.now();
   const start = () =>
     (starting ??= startServerProcess({
       DATABASE_URL: databaseUrl,
@@ -91,6 +93,7 @@ const restartingServer = (databaseUrl: string, crashFile: string, log: Log) => {
     }).then((started) => {
       server = started;
       starting = undefined;
+      startedAt = Date.now();
       return started;
     }));
   const dead = () => !server || server.child.exitCode !== null || server.child.signalCode !== null;
@@ -98,6 +101,11 @@ const restartingServer = (databaseUrl: string, crashFile: string, log: Log) => {
     start,
     get kills() {
       return kills;
+    },
+    /** A deadline that a restart moves: a start takes seconds on a busy machine, and is not what a trial waits for. */
+    deadline(ms: number) {
+      const set = Date.now();
+      return () => Date.now() > Math.max(set, startedAt) + ms && !starting;
     },
     /** The URL of a live server: a dead one is counted and replaced (after disarming, or it would die again at once). */
     async url(): Promise<string> {
@@ -128,7 +136,7 @@ type Answer = { status: number; body: any };
  * Runs `trials` checkout trials against a server on `databaseUrl`; answers the counts and every
  * violation in words.
  */
-export const checkoutTrials = async (databaseUrl: string, trials: number, log: Log) => {
+export const checkoutTrials = async (databaseUrl: string, plan: readonly { index: number; point: string; scenario: Scenario }[], log: Log, total = plan.length) => {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'eventshop-checkout-soak-'));
   const crashFile = path.join(directory, 'crash-at');
   disarm(crashFile);
@@ -168,9 +176,9 @@ export const checkoutTrials = async (databaseUrl: string, trials: number, log: L
 
     /** The customer and the admin, doing what the order's status asks until it ends; false when it is stuck. */
     const drive = async (orderId: string, scenario: Scenario): Promise<string> => {
-      const deadline = Date.now() + 60_000;
+      const late = shop.deadline(60_000);
       let last = '';
-      while (Date.now() < deadline) {
+      while (!late()) {
         const order = (await call('GET', `/api/orders/${orderId}`, customer)).body as { status: string };
         last = order?.status ?? 'unknown';
         switch (last) {
@@ -206,9 +214,9 @@ export const checkoutTrials = async (databaseUrl: string, trials: number, log: L
 
     /** The process and the payment have finished what the order's end asks (a crash may have left them to catch up). */
     const settled = async (orderId: string, paymentId: string | undefined, scenario: Scenario) => {
-      const deadline = Date.now() + 30_000;
+      const late = shop.deadline(30_000);
       let state = '';
-      while (Date.now() < deadline) {
+      while (!late()) {
         await shop.url(); // a kill in the background (a webhook, the process) is noticed and repaired here
         const { rows } = await pool.query<{ step: string | null; payment: string | null; owed: number }>(
           `SELECT (SELECT step FROM fulfillment_processes WHERE order_id::text = $1::text) AS step,
@@ -225,8 +233,7 @@ export const checkoutTrials = async (databaseUrl: string, trials: number, log: L
       return `never settled: ${state}`;
     };
 
-    const plan = trialPlan(trials);
-    for (const [index, { point, scenario }] of plan.entries()) {
+    for (const { index, point, scenario } of plan) {
       const problems: string[] = [];
       const product = await ok('POST', '/api/products', adminToken, { name: `Soak cup ${index}`, price: { amount: 1500 + index, currency: 'EUR' }, categoryId: 'soak' });
       await ok('PUT', `/api/products/${product.id}/stock`, adminToken, { quantity: STOCK });
@@ -245,7 +252,7 @@ export const checkoutTrials = async (databaseUrl: string, trials: number, log: L
       if (killed) reached += 1;
       problems.push(...(await checkTrial(pool, eventStore, { orderId: order.id as string, productId: product.id as string, paymentId: payment?.id, scenario })));
       for (const problem of problems) violations.push(`trial ${index + 1} (${scenario}, ${point}): ${problem}`);
-      log(`trial ${index + 1}/${trials} ${scenario} at ${point}: ${killed ? 'killed and restarted' : 'point not reached'}; ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
+      log(`trial ${index + 1}/${total} ${scenario} at ${point}: ${killed ? 'killed and restarted' : 'point not reached'}; ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
     }
     violations.push(...(await checkGlobal(pool, eventStore)));
     return { trials: plan.length, kills: shop.kills, reached, violations };
@@ -332,19 +339,42 @@ const checkGlobal = async (pool: Pool, eventStore: ReturnType<typeof createEvent
   return problems;
 };
 
+/** Another empty database on the same PostgreSQL as `url`. */
+const siblingDatabase = async (url: string, name: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const sibling = new URL(url);
+  sibling.pathname = `/${name}`;
+  return sibling.toString();
+};
+
 export const checkoutSoak: Soak = {
   name: 'checkout',
   summary: 'kill -9 the server at every crash point of a checkout; no double charge, no stock lost',
-  usage: ['--trials N   checkouts, each with one armed crash point (default 200)'],
+  usage: ['--trials N   checkouts, each with one armed crash point (default 200)', '--lanes N    servers killed side by side, each on its own database (default 4)'],
   async run(args, log) {
-    const { trials } = numericFlags(args, { trials: 200 });
+    const { trials, lanes } = numericFlags(args, { trials: 200, lanes: 4 });
     const database = await openBenchDatabase();
     try {
-      log(`soak checkout: ${trials} trials, ${CHECKOUT_CRASH_POINTS.length} crash points, on ${database.description}`);
-      const result = await checkoutTrials(database.url, trials, log);
-      for (const violation of result.violations) log(`VIOLATION ${violation}`);
-      log(`soak checkout: ${result.trials} trials, ${result.kills} kills -9 and restarts (${result.reached} trials reached their point), ${result.violations.length} violations`);
-      return result.violations.length > 0;
+      log(`soak checkout: ${trials} trials, ${CHECKOUT_CRASH_POINTS.length} crash points, ${lanes} lanes, on ${database.description}`);
+      const plan = trialPlan(trials);
+      const started = Date.now();
+      // A start costs seconds and a trial needs one: lanes of their own (server, database) run side by side.
+      const results = await Promise.all(
+        Array.from({ length: lanes }, async (_, lane) =>
+          checkoutTrials(lane === 0 ? database.url : await siblingDatabase(database.url, `checkout_lane_${lane}`), plan.filter((trial) => trial.index % lanes === lane), log, trials),
+        ),
+      );
+      const violations = results.flatMap((result) => result.violations);
+      const sum = (key: 'trials' | 'kills' | 'reached') => results.reduce((total, result) => total + result[key], 0);
+      for (const violation of violations) log(`VIOLATION ${violation}`);
+      log(`soak checkout: ${sum('trials')} trials, ${sum('kills')} kills -9 and restarts (${sum('reached')} trials reached their point), ${violations.length} violations, in ${Math.round((Date.now() - started) / 1000)} s`);
+      return violations.length > 0;
     } finally {
       await database.close();
     }
