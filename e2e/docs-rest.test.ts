@@ -5,17 +5,24 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../test/server.js';
 import { REPO_ROOT } from './support/server-process.js';
-import type { OrderToPay } from '../server/src/modules/payments/order-lookup.js';
+import { ordersTableLookup, type OrderToPay } from '../server/src/modules/payments/order-lookup.js';
+import { createPool } from '../server/src/infra/database/pool.js';
 
 let server: TestServer;
 let baseUrl: string;
 /** Orders the payments guide pays, read through the payments module's order port (docs/payments.md, "The seam with orders"). */
 const orders = new Map<string, OrderToPay>();
+let lookupPool: ReturnType<typeof createPool> | undefined;
 beforeAll(async () => {
-  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) });
+  // The payments guide's own orders first, then the orders module's (docs/orders.md pays real ones).
+  let ordersTable: ReturnType<typeof ordersTableLookup> | undefined;
+  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) ?? (ordersTable ??= ordersTableLookup(lookupPool = createPool(server.databaseUrl, 2)))(orderId) });
   baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await lookupPool?.end();
+  await server?.close();
+});
 
 /** The bash blocks of a guide, in order, as one script: the guide is the test. */
 const bashBlocks = async (file: string) =>
@@ -65,6 +72,21 @@ it('runs every REST example in docs/history.md against a real server', async () 
   // The live tail: SSE framing, each event's position as its id.
   expect(stdout).toMatch(/^retry: \d+$/m);
   expect(stdout).toMatch(/^id: \d+\ndata: \{"position":\d+/m);
+}, 60_000);
+
+it('runs every REST example in docs/orders.md against a real server', async () => {
+  const script = `set -euo pipefail\n${await bashBlocks('docs/orders.md')}`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD },
+    cwd: REPO_ROOT,
+  });
+  expect(stdout).toContain("{ amount: 6900, currency: 'EUR' }");
+  expect(stdout).toContain('order is awaiting_payment');
+  expect(stdout).toContain('"code":"invalid_transition"');
+  expect(stdout).toContain('"currentStatus":"awaiting_payment","allowed":["request-payment","cancel"]');
+  expect(stdout).toContain('authorized\norder is paid');
+  expect(stdout).toContain('shipped\ndelivered');
+  expect(stdout).toMatch(/OrderPlaced OrderConfirmed StockReserved OrderAwaitingPayment .*PaymentAuthorized .*OrderPaid .*OrderShipped .*PaymentCaptured.* OrderDelivered/);
 }, 60_000);
 
 it('runs every REST example in docs/payments.md against a real server', async () => {

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
 import { guideScript } from './testing/guide-script.js';
-import type { OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
+import { ordersTableLookup, type OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
+import { createPool } from '../../server/src/infra/database/pool.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -19,9 +20,12 @@ let workDir: string;
 
 /** Orders the payments guide pays, read through the payments module's order port. */
 const orders = new Map<string, OrderToPay>();
+let lookupPool: ReturnType<typeof createPool> | undefined;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) });
+  // The payments guide's own orders first, then the orders module's (docs/orders.md pays real ones).
+  let ordersTable: ReturnType<typeof ordersTableLookup> | undefined;
+  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) ?? (ordersTable ??= ordersTableLookup(lookupPool = createPool(server.databaseUrl, 2)))(orderId) });
   const baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
   env = { ...process.env, SHOP_URL: baseUrl, SHOP_EMAIL: ADMIN_EMAIL, SHOP_PASSWORD: ADMIN_PASSWORD };
   // Outside the repo, so nothing lands in the checkout; node_modules lets it import @eventshop/sdk like an app.
@@ -29,6 +33,7 @@ beforeAll(async () => {
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
 });
 afterAll(async () => {
+  await lookupPool?.end();
   await server?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
@@ -79,6 +84,29 @@ describe('the SDK guide and the partner example', () => {
     expect(stdout).toMatch(/replayed \d+ events, (\d+) of \1; the cup last cost \d+/);
     expect(stdout).toMatch(/replay stopped at position \d+ \(ProductCreated\): no room for this one/);
     expect(stdout).toContain('live: the cup now costs 1799\ntail ended cleanly');
+  }, 90_000);
+
+  it('type-checks and runs the checkout in docs/orders.md against a real server', async () => {
+    const script = path.join(workDir, 'docs-orders.mts');
+    await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/orders.md'), 'utf8')));
+    await writeFile(
+      path.join(workDir, 'tsconfig.orders.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', customConditions: ['@eventshop/source'],
+          strict: true, noUncheckedIndexedAccess: true, skipLibCheck: true, types: ['node'], noEmit: true,
+        },
+        files: ['docs-orders.mts'],
+      }),
+    );
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    await expect(run(process.execPath, [tsc, '-p', path.join(workDir, 'tsconfig.orders.json')], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
+    const { stdout } = await runScript(script, workDir);
+    expect(stdout).toContain('to pay: 2598 USD');
+    expect(stdout).toContain('first card: declined');
+    expect(stdout).toMatch(/paid by [0-9a-f-]{36}/);
+    expect(stdout).toContain('invalid_transition');
+    expect(stdout).toContain('order is delivered');
   }, 90_000);
 
   it('runs every example in docs/payments.md against a real server', async () => {

@@ -81,9 +81,10 @@ export type OperationDefinition<
   readonly resume?: { readonly inputField: string; readonly idField: string };
   /**
    * The handler needs the body's exact bytes (a signed webhook): the body is not read into input
-   * fields, and the handler gets it, with the headers, as `context.raw`.
+   * fields, and the handler gets it, with the headers, as `context.raw`. Says which header carries
+   * the signature and what the body is, for the reference.
    */
-  readonly rawBody?: boolean;
+  readonly rawBody?: { readonly signatureHeader: string; readonly body: string };
 };
 
 /**

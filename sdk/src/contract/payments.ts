@@ -188,7 +188,7 @@ export const paymentOperations = {
       'Where Stripe delivers payment events. The body must be exactly the bytes Stripe signed, with its `Stripe-Signature` header; a bad signature, or one older than 300 s, is 400 and changes nothing. The same event delivered twice is applied once.',
     input: z.object({}).strict(),
     output: WebhookReceipt,
-    rawBody: true,
+    rawBody: { signatureHeader: 'Stripe-Signature', body: 'A Stripe event (`{ id, type, created, data: { object } }`), exactly the bytes Stripe signed' },
     errors: { 400: 'Missing or bad Stripe-Signature, a timestamp older than 300 s, or a body that is not a Stripe event; nothing was changed' },
   }),
 } as const;

@@ -225,7 +225,8 @@ export const fulfillmentSteps = (deps: FulfillmentDeps) => {
         if (shipped) {
           await payments().refund(payment.paymentId, { reason: placed.cancellation?.reason ?? 'Order cancelled' }, metadata);
           crashPoint('fulfillment:after-refund');
-        } else if (payment.status === 'authorized') {
+        } else {
+          // Releases an authorisation, or closes a payment still waiting for a card; a no-op for one already settled.
           await payments().voidAuthorization(payment.paymentId, metadata);
           crashPoint('fulfillment:after-void');
         }

@@ -68,6 +68,9 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
         schema: { type: 'string' },
       });
     }
+    if (definition.rawBody) {
+      parameters.push({ name: definition.rawBody.signatureHeader, in: 'header', required: true, description: 'The signature over the exact bytes of the body', schema: { type: 'string' } });
+    }
     if (definition.kind === 'command' && definition.auth !== 'public') {
       parameters.push({
         name: 'Idempotency-Key',
@@ -110,7 +113,9 @@ export const buildOpenApiDocument = (options: { serverUrl?: string; version: str
       },
       ...(definition.auth === 'public' ? { security: [] } : { 'x-required-role': definition.auth }),
     };
-    if (Object.keys(bodyFields).length > 0) {
+    if (definition.rawBody) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: definition.rawBody.body } } } };
+    } else if (Object.keys(bodyFields).length > 0) {
       operation.requestBody = {
         required: true,
         content: { 'application/json': { schema: jsonSchema(definition.input.pick(bodyFields), 'input') } },

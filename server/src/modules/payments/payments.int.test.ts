@@ -192,6 +192,19 @@ describe('who may do what, and bad input', () => {
   });
 });
 
+describe('the reference', () => {
+  it('documents the webhook’s signature header and raw body, and the gateway’s 503 on the operations that call it', async () => {
+    const document = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const webhook = document.paths['/api/payments/stripe/webhook'].post;
+    expect(webhook.parameters).toContainEqual(expect.objectContaining({ name: 'Stripe-Signature', in: 'header', required: true }));
+    expect(webhook.requestBody.content['application/json'].schema.type).toBe('object');
+    expect(webhook.security).toEqual([]);
+    for (const path of ['/api/payments/{paymentId}/stripe', '/api/payments/{paymentId}/refund', '/api/payments/{paymentId}/cancel', '/api/payments/stripe/payment-method']) {
+      expect(document.paths[path].post.responses['503'].description).toMatch(/payment gateway/);
+    }
+  });
+});
+
 // ---- Webhooks ----
 
 const stripeEvent = (id: string, type: string, object: Record<string, unknown>) => JSON.stringify({ id, object: 'event', created: Math.floor(server.clock.now().getTime() / 1000), type, data: { object } });
