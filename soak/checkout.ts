@@ -322,7 +322,7 @@ const checkTrial = async (
 };
 
 /** Over the whole run: every item's stock in the read model equal to its log, nothing parked. */
-const checkGlobal = async (pool: Pool, eventStore: ReturnType<typeof createEventStore>): Promise<string[]> => {
+export const checkGlobal = async (pool: Pool, eventStore: ReturnType<typeof createEventStore>): Promise<string[]> => {
   const problems: string[] = [];
   const { rows } = await pool.query<{ id: string; on_hand: number; reserved: number }>('SELECT id, on_hand, reserved FROM inventory_stock');
   for (const row of rows) {
