@@ -5,6 +5,9 @@ import { startBenchServer } from './fixture.js';
 import { formatMs, formatRate, table, type Log } from './format.js';
 import { percentile, runClosedLoop } from './load.js';
 
+/** Checkouts are slow enough that whole numbers would read 0: two decimals below 10/s. */
+const rate = (perSec: number) => (Number.isFinite(perSec) && perSec < 10 ? perSec.toFixed(2) : formatRate(perSec));
+
 const ADDRESS = { recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
 /** How often a waiting customer reads its order again: the grain of the confirm-to-paid figures. */
 const POLL_MS = 5;
@@ -110,7 +113,7 @@ export const checkoutBench: Bench = {
       const rows = await benchCheckout({ databaseUrl, customers, checkouts, log });
       for (const line of table(
         ['customers', 'checkouts/s', 'confirm→paid p50 ms', 'p99 ms', 'failed', 'product creates/s'],
-        rows.map((row) => [String(row.customers), formatRate(row.checkoutsPerSec), formatMs(row.p50Ms), formatMs(row.p99Ms), String(row.failed), formatRate(row.productCreatesPerSec)]),
+        rows.map((row) => [String(row.customers), rate(row.checkoutsPerSec), formatMs(row.p50Ms), formatMs(row.p99Ms), String(row.failed), rate(row.productCreatesPerSec)]),
       ))
         log(line);
       for (const row of rows) if (row.firstError) log(`first failure at ${row.customers} customers: ${row.firstError}`);
