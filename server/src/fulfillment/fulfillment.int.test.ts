@@ -183,6 +183,36 @@ describe('the fulfillment process', () => {
     await expect(customer.ops.processes.list({})).rejects.toMatchObject({ status: 403 });
   });
 
+  it('retries an order’s parked events through the runtime, and the events blocked behind them follow', async () => {
+    const cup = await stocked(10);
+    const { client } = await shopper();
+    const { orderId, paymentId } = await awaitingPayment(client, cup, 1);
+    await client.payments.confirm({ paymentId, paymentMethod: 'pm_card_visa' });
+    await reaches(client, orderId, 'paid');
+    await admin.orders.ship({ id: orderId });
+    await stepOf(orderId).toBe('awaiting_delivery');
+    // As the runtime leaves it when capturing failed on every try (the gateway was down).
+    const [shipped] = await server.query<{ global_position: string; transaction_id: string; message_id: string }>(
+      `SELECT global_position, transaction_id::text AS transaction_id, message_id FROM emt_messages WHERE stream_id = $1 AND message_type = 'OrderShipped'`,
+      [`order-${orderId}`],
+    );
+    await server.query(
+      `INSERT INTO eventshop_parked (processor, position, transaction_id, event_id, stream_id, event_type, error, attempts, status)
+       VALUES ('fulfillment', $1, $2::xid8, $3, $4, 'OrderShipped', 'The payment gateway is unavailable', 5, 'parked')`,
+      [shipped!.global_position, shipped!.transaction_id, shipped!.message_id, `order-${orderId}`],
+    );
+    await admin.orders.deliver({ id: orderId });
+    // The delivery waits behind the parked shipment: the order's events stay in order.
+    await expect.poll(async () => (await operator.ops.failures.list({ processor: 'fulfillment', status: 'blocked' })).items.map((item) => item.eventType), { timeout: 15_000, interval: 25 }).toContain('OrderDelivered');
+    expect((await operator.ops.processes.show({ orderId })).step).toBe('awaiting_delivery');
+
+    await operator.ops.processes.retry({ orderId });
+    await stepOf(orderId).toBe('completed');
+    const resolved = (await operator.ops.failures.list({ processor: 'fulfillment' })).items.filter((item) => item.streamId === `order-${orderId}`);
+    expect(resolved.map((item) => [item.eventType, item.status]).sort()).toEqual([['OrderDelivered', 'retried'], ['OrderShipped', 'retried']]);
+    expect((await client.payments.status({ paymentId })).captured).toBe(1299);
+  });
+
   it('cancels an unpaid order when its reservation expires, and releases every item', async () => {
     const cup = await stocked(10);
     const saucer = await stocked(10, 500);

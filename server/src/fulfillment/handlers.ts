@@ -1,7 +1,9 @@
 import type { Handlers, RequestContext } from '../infra/http/operations.js';
 import { HttpProblem, NotFoundError } from '../infra/http/problems.js';
 import type { Pool } from '../infra/database/pool.js';
+import { failureActions } from '../infra/processors/failures.js';
 import { errorText } from '../infra/processors/runner.js';
+import { FULFILLMENT_PROCESSOR, fulfillmentProcessor } from './processor.js';
 import { revealForHistory } from '../ops/history-events.js';
 import { storyOf } from '../modules/orders/story.js';
 import { FINISHED_STEPS, processStore, toProcessView, type FulfillmentStep } from './process-state.js';
@@ -11,6 +13,21 @@ import { fulfillmentSteps, stepOf, type FulfillmentDeps } from './steps.js';
 export const fulfillmentHandlers = (deps: FulfillmentDeps & { pool: Pool }): Handlers<'ops.processes.list' | 'ops.processes.show' | 'ops.processes.retry'> => {
   const store = processStore(deps.pool);
   const steps = fulfillmentSteps(deps);
+  const failures = failureActions(deps.pool, [fulfillmentProcessor(deps).declaration]);
+
+  /**
+   * The order's events the runtime parked (the gateway was down, say), oldest first. A retry goes
+   * through the runtime's own failure actions, so the events blocked behind one follow in order.
+   */
+  const parkedOf = async (orderId: string) =>
+    (
+      await deps.pool.query<{ id: string }>(
+        `SELECT p.id::text AS id FROM eventshop_parked p JOIN emt_messages m ON m.global_position = p.position
+          WHERE p.processor = $1 AND p.status = 'parked' AND (p.stream_id = $2 OR m.message_data->>'orderId' = $3)
+          ORDER BY p.position`,
+        [FULFILLMENT_PROCESSOR, `order-${orderId}`, orderId],
+      )
+    ).rows.map((row) => Number(row.id));
 
   const found = async (orderId: string) => {
     const row = await store.get(orderId);
@@ -54,6 +71,17 @@ export const fulfillmentHandlers = (deps: FulfillmentDeps & { pool: Pool }): Han
     'ops.processes.retry': async ({ orderId }, context) => {
       const row = await found(orderId);
       if (FINISHED_STEPS.includes(row.step)) throw new HttpProblem(409, 'process_finished', 'Nothing to retry', `The process of order ${orderId} is ${row.step}.`);
+      const parked = await parkedOf(orderId);
+      if (parked.length > 0) {
+        for (const id of parked) {
+          const outcome = await failures.retry(id, `user:${context.principal?.id ?? 'unknown'}`);
+          if (outcome.error !== undefined) {
+            await store.failed(orderId, row.customer_id, row.step, context.now, outcome.error);
+            throw new HttpProblem(409, 'retry_failed', 'The step failed again', outcome.error);
+          }
+        }
+        return toProcessView((await store.get(orderId))!, context.now);
+      }
       let step: FulfillmentStep | undefined;
       try {
         step = await retry(orderId, context);
