@@ -38,6 +38,20 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
+/** How a partner app type-checks the guides' examples: strict, the SDK from source. */
+const GUIDE_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  lib: ['ES2023'],
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  customConditions: ['@eventshop/source'],
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  skipLibCheck: true,
+  types: ['node'],
+  noEmit: true,
+};
+
 /** Runs a TypeScript module as the guides tell people to: the SDK from source, TypeScript through tsx. */
 const runScript = (file: string, cwd: string) =>
   run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', file], { cwd, env, timeout: 60_000 });
@@ -46,24 +60,7 @@ describe('the SDK guide and the partner example', () => {
   it('type-checks and runs every example in docs/sdk.md against a real server', async () => {
     const script = path.join(workDir, 'docs-sdk.mts');
     await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/sdk.md'), 'utf8')));
-    await writeFile(
-      path.join(workDir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2023'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          customConditions: ['@eventshop/source'],
-          strict: true,
-          noUncheckedIndexedAccess: true,
-          skipLibCheck: true,
-          types: ['node'],
-          noEmit: true,
-        },
-        files: ['docs-sdk.mts'],
-      }),
-    );
+    await writeFile(path.join(workDir, 'tsconfig.json'), JSON.stringify({ compilerOptions: GUIDE_COMPILER_OPTIONS, files: ['docs-sdk.mts'] }));
     const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
     await expect(run(process.execPath, [tsc, '-p', workDir], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
 
@@ -115,10 +112,13 @@ describe('the SDK guide and the partner example', () => {
     orders.set(orderId, { customerId: admin.user.id, amount: 4500, currency: 'EUR', status: 'awaiting_payment' });
     const script = path.join(workDir, 'docs-payments.mts');
     await writeFile(script, guideScript(await readFile(path.join(REPO_ROOT, 'docs/payments.md'), 'utf8')));
+    await writeFile(path.join(workDir, 'tsconfig.payments.json'), JSON.stringify({ compilerOptions: GUIDE_COMPILER_OPTIONS, files: ['docs-payments.mts'] }));
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    await expect(run(process.execPath, [tsc, '-p', path.join(workDir, 'tsconfig.payments.json')], { cwd: workDir }).then(() => 'compiles')).resolves.toBe('compiles');
     const { stdout } = await run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', script], { cwd: workDir, env: { ...env, SDK_ORDER_ID: orderId }, timeout: 60_000 });
     expect(stdout).toContain('declined: card_declined / generic_decline');
     expect(stdout).toContain('paid with visa 4242: authorized, 4500 EUR held');
-  }, 60_000);
+  }, 120_000);
 
   it('runs the five-line example in sdk/README.md', async () => {
     const readme = await readFile(path.join(REPO_ROOT, 'sdk/README.md'), 'utf8');

@@ -42,7 +42,11 @@ export type BreakerOptions = {
 
 export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { failuresToOpen: 5, halfOpenAfterMs: 10_000 };
 
-export type GuardedGateway = PaymentGateway & { breakerState(): BreakerState };
+export type GuardedGateway = PaymentGateway & {
+  breakerState(): BreakerState;
+  /** Hears each change of the breaker's state (metrics; the process can retry pending steps on `closed`). Returns the unsubscribe. */
+  onBreakerStateChange(listener: (state: BreakerState) => void): () => void;
+};
 
 const STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
@@ -99,5 +103,9 @@ export const withCircuitBreaker = (gateway: PaymentGateway, options: BreakerOpti
     ...(gateway.deliverWebhooksTo ? { deliverWebhooksTo: gateway.deliverWebhooksTo.bind(gateway) } : {}),
     ...(gateway.close ? { close: gateway.close.bind(gateway) } : {}),
     breakerState: () => STATES[breaker.state],
+    onBreakerStateChange: (listener) => {
+      const subscription = breaker.onStateChange((state) => listener(STATES[state]));
+      return () => subscription.dispose();
+    },
   };
 };

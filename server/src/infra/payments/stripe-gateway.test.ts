@@ -146,6 +146,8 @@ describe('the circuit breaker', () => {
     const stop = onGatewayCall((call) => calls.push(call));
     try {
       const guarded = withCircuitBreaker(gateway(), { failuresToOpen: 3, halfOpenAfterMs: 200 });
+      const states: string[] = [];
+      guarded.onBreakerStateChange((state) => states.push(state));
       fake.failing = true;
       for (let attempt = 0; attempt < 3; attempt++) await expect(guarded.createIntent({ paymentId, orderId: 'o', amount: 1, currency: 'USD', step: `intent-${attempt}` })).rejects.toBeInstanceOf(GatewayUnavailableError);
       expect(guarded.breakerState()).toBe('open');
@@ -161,6 +163,7 @@ describe('the circuit breaker', () => {
         .poll(async () => (await guarded.createIntent({ paymentId, orderId: 'o', amount: 1, currency: 'USD', step: 'intent-recovered' }).catch(() => undefined))?.intentId, { interval: 50, timeout: 5000 })
         .toMatch(/^pi_/);
       expect(guarded.breakerState()).toBe('closed');
+      expect(states).toEqual(['open', 'half-open', 'closed']);
       expect(calls.map((call) => call.outcome)).toEqual(expect.arrayContaining(['failed', 'rejected', 'ok']));
       expect(calls.every((call) => call.operation === 'createIntent' && call.gateway === 'stripe' && call.durationMs >= 0)).toBe(true);
     } finally {
