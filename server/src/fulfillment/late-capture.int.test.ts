@@ -50,7 +50,8 @@ describe('the process behind the order', () => {
     await ok('POST', `/api/orders/${orderId}/deliver`, admin, {});
     await ok('POST', '/api/ops/processors/fulfillment/resume', admin, {});
     await paymentReaches(paymentId, 'captured');
-    expect((await ok('GET', `/api/ops/processes/${orderId}`, admin)).step).toBe('completed');
+    // The delivery is the process's next event, handled after the capture it follows.
+    await expect.poll(async () => (await ok('GET', `/api/ops/processes/${orderId}`, admin)).step, { timeout: 15_000, interval: 25 }).toBe('completed');
   });
 
   it('captures, then refunds, a shipped order an admin cancelled before the process saw it ship', async () => {
