@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { operations } from '@eventshop/sdk';
 import { createTestDatabase } from '../test/database.js';
 import { generateProduct, generateQueries } from './catalog-data.js';
+import { benchCheckout } from './checkout.js';
 import { benchCommands } from './commands.js';
 import { dispatch } from './dispatch.js';
 import { combineRuns, percentile, runClosedLoop } from './load.js';
@@ -183,5 +184,18 @@ describe('generated catalog data', () => {
     expect(queries).toEqual(generateQueries(1, 200));
     expect(new Set(queries).size).toBeGreaterThan(100);
     for (const q of queries) expect(operations['products.search'].input.safeParse({ q }).success).toBe(true);
+  });
+});
+
+describe('checkout bench', () => {
+  it('completes checkouts at each customer count against a server process and reports rates and confirm-to-paid latencies', { timeout: 180_000 }, async () => {
+    const rows = await benchCheckout({ databaseUrl: await createTestDatabase(), customers: [1, 2], checkouts: 3, log: quiet });
+    expect(rows.map((row) => row.customers)).toEqual([1, 2]);
+    for (const row of rows) {
+      expect(row.failed, row.firstError).toBe(0);
+      expect(row.checkoutsPerSec).toBeGreaterThan(0);
+      expect(row.productCreatesPerSec).toBeGreaterThan(0);
+      expect(row.p99Ms).toBeGreaterThanOrEqual(row.p50Ms);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { UsageError, type Bench } from './bench.js';
+import { checkoutBench } from './checkout.js';
 import { cliBench } from './cli.js';
 import { commandsBench } from './commands.js';
 import { hotProductBench, oversellBench } from './inventory.js';
@@ -11,7 +12,7 @@ import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 import { signUpFloodBench } from './signup-flood.js';
 
-export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench, signUpFloodBench, historyBench, processorsBench, hotProductBench, oversellBench];
+export const benches: readonly Bench[] = [commandsBench, searchBench, profileBench, cliBench, signUpFloodBench, historyBench, processorsBench, hotProductBench, oversellBench, checkoutBench];
 
 export type DispatchDependencies = {
   log: Log;

@@ -3,6 +3,7 @@
  * `npm test` keeps a few rounds of each; these run them for as long as you ask. The exit code
  * is 1 when a target was missed, so a soak can gate a release.
  */
+import { checkoutSoak } from './checkout.js';
 import { clusterSoak } from './cluster.js';
 import { faultsSoak } from './faults.js';
 import { main as processorsMain } from './processors.js';
@@ -16,7 +17,7 @@ const processorsSoak: Soak = {
   run: async (args) => (await processorsMain(args)) !== 0,
 };
 
-const soaks: readonly Soak[] = [faultsSoak, processorsSoak, clusterSoak];
+const soaks: readonly Soak[] = [faultsSoak, processorsSoak, clusterSoak, checkoutSoak];
 
 const usage = () => {
   console.log('usage: npm run soak -- <name> [flags]\n');

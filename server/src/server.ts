@@ -18,7 +18,7 @@ import { snapshotStore } from './infra/snapshots.js';
 import type { ScheduledProcessor } from './infra/processors/declaration.js';
 import { recordGatewayCallSpan } from './infra/tracing/gateway-spans.js';
 import type { OrderLookup } from './modules/payments/order-lookup.js';
-import { createPaymentGateway, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
+import { createPaymentGateway, postgresLedger, SIMULATED_LEDGER_SCHEMA, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
 import { startProcessors, type ProcessorRuntime, type ProcessorRuntimeOptions } from './infra/processors/runtime.js';
@@ -112,7 +112,7 @@ export const createServer = async (
   }
   try {
     const pool = createPool(databaseUrl);
-    await migrate(pool, moduleSchemas());
+    await migrate(pool, [...moduleSchemas(), ...SIMULATED_LEDGER_SCHEMA]);
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
     await migrateEventLog(pool, LOG_INDEXES);
@@ -125,7 +125,8 @@ export const createServer = async (
       await pool.query(RECORDER_TABLE);
       extra.push({ module: 'testing', processor: recorderProcessor(instanceName(), config.testRecorder.delayMs) });
     }
-    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), ...options.gateway });
+    // The simulated gateway keeps its ledger beside the shop's data, so a restart finds what it did.
+    const gateway = createPaymentGateway(config.payments, { now: () => clock.now(), simulatedLedger: postgresLedger(pool), ...options.gateway });
     const context = { pool, eventStore, snapshots: snapshotStore(pool), tokens, clock, gateway, orderReservationSeconds: config.orderReservationSeconds };
     const declared = declaredProcessors(shopModules, context, extra);
     const metrics = createMetrics({ pool, processors: { db: pool, declared } });

@@ -180,11 +180,17 @@ export const fulfillmentSteps = (deps: FulfillmentDeps) => {
       return 'cancelling';
     },
 
-    /** Shipped: take the money that was authorised. */
+    /**
+     * Shipped: take the money that was authorised. By the time the process sees the shipment the
+     * order may be delivered already, or cancelled after shipping (to be refunded next): it shipped
+     * all the same, so it is captured all the same.
+     */
     async capture(db: Queryable, placed: PlacedOrder, cause: Cause): Promise<FulfillmentStep> {
-      if (placed.status !== 'shipped' || !placed.paymentId) return stepOf(placed);
+      const shipped = placed.status === 'shipped' || placed.status === 'delivered' || (placed.status === 'cancelled' && placed.cancellation?.previousStatus === 'shipped');
+      if (!shipped || !placed.paymentId) return stepOf(placed);
       await payments().capture(placed.paymentId, metadataFor(placed.orderId, cause));
       crashPoint('fulfillment:after-capture');
+      if (placed.status !== 'shipped') return stepOf(placed);
       await processStore(db).enter(placed.orderId, placed.customerId, 'awaiting_delivery', deps.clock.now());
       return 'awaiting_delivery';
     },

@@ -1,3 +1,4 @@
+import { crashPoint } from './crash-points.js';
 import { isExpectedVersionConflictError, type Event, type ProjectionRegistration } from '@event-driven-io/emmett';
 import {
   getPostgreSQLEventStore,
@@ -250,6 +251,8 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 1.5 ** attempt));
         continue;
       }
+      // Recorded, not yet answered nor seen by any processor: the crash tests' "after an append" point.
+      for (const event of events) crashPoint(`after-append:${event.type}`);
       if (snapshots && crossesSnapshotBoundary(loaded.version, version)) {
         // A cache: failing to write it must not fail commands that are already recorded.
         const occurredAt = decided[decided.length - 1]!.entry.options.metadata.occurredAt;

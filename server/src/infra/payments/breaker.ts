@@ -1,3 +1,4 @@
+import { crashPoint } from '../crash-points.js';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { GatewayUnavailableError, type PaymentGateway } from './gateway.js';
 
@@ -74,6 +75,8 @@ export const withCircuitBreaker = (gateway: PaymentGateway, options: BreakerOpti
       const done = (outcome: GatewayCall['outcome']) => report({ gateway: gateway.name, operation, outcome, durationMs: performance.now() - started });
       try {
         const result = await breaker.execute(() => call(...args));
+        // The gateway acted, nothing of ours recorded it yet: the crash tests' "after a gateway call" point, for every adapter.
+        crashPoint(`gateway:after-${operation}`);
         done('ok');
         return result;
       } catch (error) {

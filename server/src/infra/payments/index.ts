@@ -1,11 +1,13 @@
 import { DEFAULT_BREAKER_OPTIONS, withCircuitBreaker, type BreakerOptions, type GuardedGateway } from './breaker.js';
 import { simulatedGateway } from './simulated-gateway.js';
+import type { SimulatedLedger } from './simulated-ledger.js';
 import { stripeGateway } from './stripe-gateway.js';
 
 export * from './gateway.js';
 export { withCircuitBreaker, DEFAULT_BREAKER_OPTIONS, type BreakerState, type GatewayCall, type GuardedGateway, type BreakerOptions } from './breaker.js';
 export { simulatedGateway, TEST_PAYMENT_METHODS } from './simulated-gateway.js';
 export { stripeGateway } from './stripe-gateway.js';
+export { memoryLedger, postgresLedger, SIMULATED_LEDGER_SCHEMA, type SimulatedLedger } from './simulated-ledger.js';
 export { signStripeWebhook, verifyStripeWebhook, WEBHOOK_TOLERANCE_SECONDS } from './stripe-webhooks.js';
 
 /** The payment settings of the server's configuration (infra/config.ts). */
@@ -21,7 +23,7 @@ export type PaymentsConfig = {
 /** The gateway the configuration names, behind the circuit breaker. */
 export const createPaymentGateway = (
   config: PaymentsConfig,
-  options: { now?: () => Date; breaker?: BreakerOptions; maxNetworkRetries?: number } = {},
+  options: { now?: () => Date; breaker?: BreakerOptions; maxNetworkRetries?: number; simulatedLedger?: SimulatedLedger } = {},
 ): GuardedGateway => {
   const gateway = config.stripeSecretKey
     ? stripeGateway({
@@ -30,6 +32,6 @@ export const createPaymentGateway = (
         apiBase: config.stripeApiBase,
         ...(options.maxNetworkRetries !== undefined ? { maxNetworkRetries: options.maxNetworkRetries } : {}),
       })
-    : simulatedGateway({ webhookSecret: config.webhookSecret, now: options.now });
+    : simulatedGateway({ webhookSecret: config.webhookSecret, now: options.now, ...(options.simulatedLedger ? { ledger: options.simulatedLedger } : {}) });
   return withCircuitBreaker(gateway, options.breaker ?? DEFAULT_BREAKER_OPTIONS);
 };

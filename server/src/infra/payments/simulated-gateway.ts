@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GatewayRefusedError, idempotencyKeyOf, type ConfirmOutcome, type PaymentGateway, type WebhookSink } from './gateway.js';
+import { memoryLedger, type Effects, type Owed, type SimulatedIntent, type SimulatedLedger } from './simulated-ledger.js';
 import { signStripeWebhook, verifyStripeWebhook } from './stripe-webhooks.js';
 
 /**
@@ -19,60 +20,79 @@ export const TEST_PAYMENT_METHODS: Record<string, { brand: string; last4: string
   pm_card_authenticationRequired: { brand: 'visa', last4: '3184', outcome: 'action_required' },
 };
 
-type Intent = {
-  id: string;
-  paymentId: string;
-  orderId: string;
-  amount: number;
-  currency: string;
-  status: 'requires_payment_method' | 'requires_action' | 'requires_capture' | 'succeeded' | 'canceled';
-  amountReceived: number;
-  lastError: { code: string; decline_code?: string; message: string } | null;
-};
+type Intent = SimulatedIntent;
 
 export type SimulatedGatewayOptions = {
   /** Signs its webhooks; a random one per process when unset (the deliveries never leave it). */
   webhookSecret?: string | undefined;
   /** When its webhooks say they were sent (the server's clock, so verification agrees with it). */
   now?: () => Date;
+  /** Where it keeps intents, answers and owed webhooks; in memory when unset (gone with the process). */
+  ledger?: SimulatedLedger;
+  /** How often webhooks that were not acknowledged are sent again (Stripe retries for days). */
+  redeliverEveryMs?: number;
 };
 
 /**
- * A gateway that needs no account, so `npm start` takes a payment on a fresh machine. It keeps
- * intents in memory, replays a step sent again with the same idempotency key (as Stripe does),
- * and reports every outcome as a Stripe-shaped webhook, signed and delivered asynchronously to
- * the same handler (and so the same verification) as Stripe's.
+ * A gateway that needs no account, so `npm start` takes a payment on a fresh machine. It replays
+ * a step sent again with the same idempotency key (as Stripe does), and reports every outcome as
+ * a Stripe-shaped webhook, signed and delivered asynchronously to the same handler (and so the
+ * same verification) as Stripe's. Its intents, answers and owed webhooks live in its ledger: the
+ * server gives it one in its database, so a crash between a gateway call and recording it finds
+ * the same intent and the same answer on restart, and the webhook still arrives.
  */
 export const simulatedGateway = (options: SimulatedGatewayOptions = {}): PaymentGateway => {
   const secret = options.webhookSecret ?? `whsec_sim_${randomBytes(24).toString('hex')}`;
   const now = options.now ?? (() => new Date());
-  const intents = new Map<string, Intent>();
-  const replies = new Map<string, Promise<unknown>>();
+  const ledger = options.ledger ?? memoryLedger();
   let sink: WebhookSink | undefined;
   const inFlight = new Set<Promise<void>>();
+  const delivering = new Set<string>();
   let closed = false;
+  let sweeper: NodeJS.Timeout | undefined;
 
-  /** Same key, same answer: what Stripe's idempotency gives a retried step. */
-  const once = <T>(key: string, run: () => T): Promise<T> => {
-    const known = replies.get(key);
-    if (known) return known as Promise<T>;
-    const reply = Promise.resolve().then(run);
-    replies.set(key, reply);
-    // A refusal is not kept: Stripe does not store a 400 for a request it never started.
-    reply.catch(() => replies.delete(key));
+  /** Delivers one owed webhook, signed now (Stripe signs each attempt); it stays owed until the handler took it. */
+  const deliver = (webhook: Owed) => {
+    if (!sink || closed || delivering.has(webhook.id)) return;
+    const to = sink;
+    delivering.add(webhook.id);
+    // Later, as Stripe would: the caller has its answer before the webhook arrives.
+    const delivery = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        if (closed) return;
+        await to(webhook.payload, signStripeWebhook(webhook.payload, secret, now()));
+        await ledger.delivered(webhook.id);
+      })
+      .catch(() => {
+        // Not acknowledged: still owed, sent again by the sweep, as a real gateway's retries would.
+      })
+      .finally(() => {
+        delivering.delete(webhook.id);
+        inFlight.delete(delivery);
+      });
+    inFlight.add(delivery);
+  };
+
+  const sweep = async () => {
+    if (!sink || closed) return;
+    for (const webhook of await ledger.owed(redeliverAfterMs)) deliver(webhook);
+  };
+  const redeliverAfterMs = options.redeliverEveryMs ?? 2_000;
+
+  /** Same key, same answer (what Stripe's idempotency gives a retried step); the webhooks of a first answer go out after it. */
+  const once = async <T>(key: string, intentId: string | undefined, decide: (intent: Intent | undefined) => Effects<T>): Promise<T> => {
+    const { reply, webhooks } = await ledger.request(key, intentId, decide);
+    for (const webhook of webhooks) deliver(webhook);
     return reply;
   };
 
-  const intentOf = (intentId: string): Intent => {
-    const intent = intents.get(intentId);
+  const found = (intent: Intent | undefined, intentId: string): Intent => {
     if (!intent) throw new GatewayRefusedError('resource_missing', `No such PaymentIntent: ${intentId}`);
-    return intent;
+    return { ...intent };
   };
 
-  const emit = (type: string, object: Record<string, unknown>) => {
-    if (!sink || closed) return;
-    const deliver = sink;
-    const payload = JSON.stringify({
+  const event = (type: string, object: Record<string, unknown>) =>
+    JSON.stringify({
       id: `evt_sim_${randomUUID().replace(/-/g, '')}`,
       object: 'event',
       api_version: 'simulated',
@@ -81,15 +101,6 @@ export const simulatedGateway = (options: SimulatedGatewayOptions = {}): Payment
       type,
       data: { object },
     });
-    // Later, as Stripe would: the caller has its answer before the webhook arrives.
-    const delivery = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => (closed ? undefined : deliver(payload, signStripeWebhook(payload, secret, now()))))
-      .catch(() => {
-        // A failed delivery is what a real gateway's retries are for; the synchronous answer was recorded already.
-      })
-      .finally(() => inFlight.delete(delivery));
-    inFlight.add(delivery);
-  };
 
   const intentObject = (intent: Intent) => ({
     id: intent.id,
@@ -110,7 +121,7 @@ export const simulatedGateway = (options: SimulatedGatewayOptions = {}): Payment
     name: 'simulated',
 
     createIntent: ({ paymentId, orderId, amount, currency, step }) =>
-      once(idempotencyKeyOf(paymentId, step), () => {
+      once(idempotencyKeyOf(paymentId, step), undefined, () => {
         const intent: Intent = {
           id: `pi_sim_${randomUUID().replace(/-/g, '')}`,
           paymentId,
@@ -121,79 +132,98 @@ export const simulatedGateway = (options: SimulatedGatewayOptions = {}): Payment
           amountReceived: 0,
           lastError: null,
         };
-        intents.set(intent.id, intent);
-        return { intentId: intent.id };
+        return { reply: { intentId: intent.id }, intent };
       }),
 
     confirmIntent: ({ paymentId, intentId, paymentMethod, step }) =>
-      once(idempotencyKeyOf(paymentId, step), (): ConfirmOutcome => {
-        const intent = intentOf(intentId);
+      once(idempotencyKeyOf(paymentId, step), intentId, (current): Effects<ConfirmOutcome> => {
+        const intent = found(current, intentId);
         const method = TEST_PAYMENT_METHODS[paymentMethod];
         if (!method) throw new GatewayRefusedError('resource_missing', `No such PaymentMethod: '${paymentMethod}'. The simulated gateway knows ${Object.keys(TEST_PAYMENT_METHODS).join(', ')}.`);
         if (!canTryCard(intent)) throw new GatewayRefusedError('payment_intent_unexpected_state', `The PaymentIntent is ${intent.status}; it takes no card now.`);
         if (method.outcome === 'authorized') {
           intent.status = 'requires_capture';
           intent.lastError = null;
-          emit('payment_intent.amount_capturable_updated', intentObject(intent));
-          return { status: 'authorized', intentId, amount: intent.amount };
+          return {
+            reply: { status: 'authorized', intentId, amount: intent.amount },
+            intent,
+            movements: [{ kind: 'authorize', amount: intent.amount }],
+            webhooks: [event('payment_intent.amount_capturable_updated', intentObject(intent))],
+          };
         }
         if (method.outcome === 'action_required') {
           intent.status = 'requires_action';
-          emit('payment_intent.requires_action', intentObject(intent));
-          return { status: 'action_required', intentId };
+          return { reply: { status: 'action_required', intentId }, intent, webhooks: [event('payment_intent.requires_action', intentObject(intent))] };
         }
         const { code, declineCode, message } = method.outcome;
         intent.status = 'requires_payment_method';
         intent.lastError = { code, ...(declineCode ? { decline_code: declineCode } : {}), message };
-        emit('payment_intent.payment_failed', intentObject(intent));
-        return { status: 'declined', intentId, code, ...(declineCode ? { declineCode } : {}), message };
+        return {
+          reply: { status: 'declined', intentId, code, ...(declineCode ? { declineCode } : {}), message },
+          intent,
+          webhooks: [event('payment_intent.payment_failed', intentObject(intent))],
+        };
       }),
 
     captureIntent: ({ paymentId, intentId, step }) =>
-      once(idempotencyKeyOf(paymentId, step), () => {
-        const intent = intentOf(intentId);
-        if (intent.status === 'succeeded') return { amount: intent.amountReceived };
+      once(idempotencyKeyOf(paymentId, step), intentId, (current) => {
+        const intent = found(current, intentId);
+        if (intent.status === 'succeeded') return { reply: { amount: intent.amountReceived } };
         if (intent.status !== 'requires_capture') throw new GatewayRefusedError('payment_intent_unexpected_state', `The PaymentIntent is ${intent.status}; only an authorised one can be captured.`);
         intent.status = 'succeeded';
         intent.amountReceived = intent.amount;
-        emit('payment_intent.succeeded', intentObject(intent));
-        return { amount: intent.amountReceived };
+        return {
+          reply: { amount: intent.amountReceived },
+          intent,
+          movements: [{ kind: 'capture', amount: intent.amountReceived }],
+          webhooks: [event('payment_intent.succeeded', intentObject(intent))],
+        };
       }),
 
     cancelIntent: ({ paymentId, intentId, step }) =>
-      once(idempotencyKeyOf(paymentId, step), () => {
-        const intent = intentOf(intentId);
-        if (intent.status === 'canceled') return;
+      once(idempotencyKeyOf(paymentId, step), intentId, (current): Effects<void> => {
+        const intent = found(current, intentId);
+        if (intent.status === 'canceled') return { reply: undefined };
         if (intent.status === 'succeeded') throw new GatewayRefusedError('payment_intent_unexpected_state', 'The PaymentIntent was captured; refund it instead.');
+        const held = intent.status === 'requires_capture';
         intent.status = 'canceled';
-        emit('payment_intent.canceled', intentObject(intent));
+        return {
+          reply: undefined,
+          intent,
+          movements: held ? [{ kind: 'void', amount: intent.amount }] : [],
+          webhooks: [event('payment_intent.canceled', intentObject(intent))],
+        };
       }),
 
     refund: ({ paymentId, intentId, amount, step }) =>
-      once(idempotencyKeyOf(paymentId, step), () => {
-        const intent = intentOf(intentId);
+      once(idempotencyKeyOf(paymentId, step), intentId, (current) => {
+        const intent = found(current, intentId);
         if (intent.status !== 'succeeded') throw new GatewayRefusedError('charge_not_captured', 'Only a captured payment can be refunded.');
         const refund = { id: `re_sim_${randomUUID().replace(/-/g, '')}`, object: 'refund', amount, payment_intent: intentId, status: 'succeeded', metadata: { paymentId } };
-        emit('refund.created', refund);
-        return { refundId: refund.id, amount };
+        return { reply: { refundId: refund.id, amount }, intent, movements: [{ kind: 'refund', amount }], webhooks: [event('refund.created', refund)] };
       }),
 
     createPaymentMethod: ({ token, idempotencyKey }) =>
-      once(idempotencyKey, () => {
+      once(idempotencyKey, undefined, () => {
         const id = `pm_card_${token.replace(/^tok_/, '')}`;
         const method = TEST_PAYMENT_METHODS[id];
         if (!method) throw new GatewayRefusedError('resource_missing', `No such token: '${token}'. Try tok_visa, tok_chargeDeclined, tok_chargeDeclinedInsufficientFunds or tok_authenticationRequired.`);
-        return { id, brand: method.brand, last4: method.last4 };
+        return { reply: { id, brand: method.brand, last4: method.last4 } };
       }),
 
     parseWebhook: (rawBody, signature, receivedAt) => verifyStripeWebhook(rawBody, signature, secret, receivedAt),
 
     deliverWebhooksTo(next) {
       sink = next;
+      // What a crash left undelivered goes out now, and anything not acknowledged is sent again later.
+      void sweep().catch(() => {});
+      sweeper ??= setInterval(() => void sweep().catch(() => {}), redeliverAfterMs);
+      sweeper.unref();
     },
 
     async close() {
       closed = true;
+      if (sweeper) clearInterval(sweeper);
       await Promise.all([...inFlight]);
     },
   };

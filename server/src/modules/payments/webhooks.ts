@@ -1,3 +1,4 @@
+import { crashPoint } from '../../infra/crash-points.js';
 import type { EventMetadata } from '../../infra/eventstore.js';
 import type { Clock } from '../../infra/clock.js';
 import type { PaymentGateway } from '../../infra/payments/gateway.js';
@@ -22,6 +23,8 @@ export const webhookReceiver = (deps: { gateway: PaymentGateway; clock: Clock; c
     const paymentId = event.paymentId ?? (event.intentId ? await deps.queries.idByIntent(event.intentId) : undefined);
     // Another application's intent on the same Stripe account: acknowledged, so Stripe stops sending it.
     if (!paymentId || !PAYMENT_ID.test(paymentId) || !(await deps.queries.getById(paymentId))) return { received: true, applied: false };
+    // Verified and routed, nothing recorded: a crash here leaves the delivery unacknowledged, so the gateway sends it again.
+    crashPoint('webhook:before-apply');
     const recorded = await deps.commands.run(
       paymentId,
       { type: 'ApplyGatewayEvent', data: { event, now } },
@@ -32,5 +35,7 @@ export const webhookReceiver = (deps: { gateway: PaymentGateway; clock: Clock; c
     if (event.outcome.kind === 'authorized' && event.intentId && (recorded.state.status === 'voided' || recorded.state.status === 'cancelled')) {
       await deps.gateway.cancelIntent({ paymentId, intentId: event.intentId, step: `void:${event.intentId}` });
     }
+    // Recorded, not yet acknowledged: the redelivery must change nothing.
+    crashPoint('webhook:after-apply');
     return { received: true, applied: recorded.appended > 0 };
   };
