@@ -1,26 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../test/server.js';
 import { REPO_ROOT } from './support/server-process.js';
-import { ordersTableLookup, type OrderToPay } from '../server/src/modules/payments/order-lookup.js';
-import { createPool } from '../server/src/infra/database/pool.js';
 
 let server: TestServer;
 let baseUrl: string;
-/** Orders the payments guide pays, read through the payments module's order port (docs/payments.md, "The seam with orders"). */
-const orders = new Map<string, OrderToPay>();
-let lookupPool: ReturnType<typeof createPool> | undefined;
 beforeAll(async () => {
-  // The payments guide's own orders first, then the orders module's (docs/orders.md pays real ones).
-  let ordersTable: ReturnType<typeof ordersTableLookup> | undefined;
-  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) ?? (ordersTable ??= ordersTableLookup(lookupPool = createPool(server.databaseUrl, 2)))(orderId) });
+  server = await startTestServer();
   baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
-  await lookupPool?.end();
   await server?.close();
 });
 
@@ -90,9 +81,8 @@ it('runs every REST example in docs/orders.md against a real server', async () =
 }, 60_000);
 
 it('runs every REST example in docs/payments.md against a real server', async () => {
-  const admin = (await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).json() as { user: { id: string } };
-  const orderId = randomUUID();
-  orders.set(orderId, { customerId: admin.user.id, amount: 2598, currency: 'USD', status: 'awaiting_payment' });
+  // The guide signs in as the admin and pays an order of theirs: a real one, held and awaiting payment.
+  const orderId = await server.orderAwaitingPayment(await server.adminToken(), { amount: 2598, currency: 'USD' });
   const script = `set -euo pipefail\n${await bashBlocks('docs/payments.md')}`;
   const { stdout } = await promisify(execFile)('bash', ['-c', script], {
     env: { ...process.env, BASE: baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD, ORDER_ID: orderId },

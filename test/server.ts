@@ -42,6 +42,11 @@ export type TestServer = RunningServer & {
   registerCustomer(details?: { email?: string; name?: string; password?: string; phone?: string }): Promise<TestUser>;
   /** A registered account that an admin then granted `roles`. */
   userWithRoles(roles: Role[]): Promise<TestUser>;
+  /**
+   * A real order of the customer whose token is given, for one product priced `price`: placed,
+   * confirmed, its stock held by the fulfillment process, awaiting payment. Answers its id.
+   */
+  orderAwaitingPayment(token: string, price: { amount: number; currency: string }): Promise<string>;
   /** An admin-created API key with `role`; `key` is the secret, shown once. */
   createApiKey(role?: Role, name?: string): Promise<{ id: string; key: string; headers: Record<string, string> }>;
   /**
@@ -143,6 +148,21 @@ export const startTestServer = async (overrides: Partial<Config> = {}, options: 
       }
       // Roles are read from the account on each request, so the token from registering already carries them.
       return user;
+    },
+    async orderAwaitingPayment(customerToken, price) {
+      const admin = createShopClient({ baseUrl: 'http://test.local', token: await adminToken(), transport: injectTransport(server.app) });
+      const product = await admin.products.create({ name: 'Espresso cup', price, categoryId: 'kitchen' });
+      await admin.products.setStock({ id: product.id, quantity: 10 });
+      const customer = createShopClient({ baseUrl: 'http://test.local', token: customerToken, transport: injectTransport(server.app) });
+      const address = { recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
+      const order = await customer.orders.create({ items: [{ productId: product.id, quantity: 1 }], shippingAddress: address });
+      await customer.orders.confirm({ id: order.id });
+      // The process holds the stock after the confirmation commits; the order then awaits payment.
+      for (const deadline = Date.now() + 30_000; (await customer.orders.get({ id: order.id })).status !== 'awaiting_payment'; ) {
+        if (Date.now() > deadline) throw new Error(`orderAwaitingPayment: order ${order.id} never reached awaiting_payment`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return order.id;
     },
     async createApiKey(role = 'service', name = 'Test key') {
       const response = await server.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(await adminToken()), payload: { name, role } });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +10,6 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '.
 import { commandLineFor } from './commands/generated/command-names.js';
 import type { CliContext } from './context.js';
 import { buildProgram, runCli, SHORTCUTS } from './program.js';
-import { ordersTableLookup, type OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
 import { paymentsService } from '../../server/src/modules/payments/service.js';
 import { snapshotStore } from '../../server/src/infra/snapshots.js';
 import { createPool } from '../../server/src/infra/database/pool.js';
@@ -80,20 +78,14 @@ let url: string;
 let directory: string;
 let files = 0;
 
-/** Orders the payments examples pay, read through the payments module's order port (the orders module is not here yet). */
-const orders = new Map<string, OrderToPay>();
-let lookupPool: ReturnType<typeof createPool> | undefined;
 
 beforeAll(async () => {
-  // The payments examples' own orders first, then the orders module's (the read model's table).
-  let ordersTable: ReturnType<typeof ordersTableLookup> | undefined;
-  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) ?? (ordersTable ??= ordersTableLookup(lookupPool = createPool(server.databaseUrl, 2)))(orderId) });
+  server = await startTestServer();
   url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(os.tmpdir(), 'shopctl-examples-'));
 });
 
 afterAll(async () => {
-  await lookupPool?.end();
   await server?.close();
   if (directory) await rm(directory, { recursive: true, force: true });
 });
@@ -212,8 +204,7 @@ const prepare = async (definition: OperationDefinition | undefined): Promise<Pre
 /** A fresh customer's order and its payment, brought to where the example's command applies (a refund needs a capture). */
 const preparePayment = async (definition: OperationDefinition): Promise<Prepared> => {
   const customer = await server.registerCustomer({ password: EXAMPLE_PASSWORD });
-  const orderId = randomUUID();
-  orders.set(orderId, { customerId: customer.id, amount: 5000, currency: 'USD', status: 'awaiting_payment' });
+  const orderId = await server.orderAwaitingPayment(customer.token, { amount: 5000, currency: 'USD' });
   const profile = definition.auth === 'admin' ? { url, token: await server.adminToken() } : { url, token: customer.token };
   if (definition.id === 'payments.create') return { profile, id: orderId };
   const client = server.client({ token: customer.token });

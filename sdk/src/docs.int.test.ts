@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,8 +7,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../test/server.js';
 import { guideScript } from './testing/guide-script.js';
-import { ordersTableLookup, type OrderToPay } from '../../server/src/modules/payments/order-lookup.js';
-import { createPool } from '../../server/src/infra/database/pool.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -18,14 +15,9 @@ let server: TestServer;
 let env: NodeJS.ProcessEnv;
 let workDir: string;
 
-/** Orders the payments guide pays, read through the payments module's order port. */
-const orders = new Map<string, OrderToPay>();
-let lookupPool: ReturnType<typeof createPool> | undefined;
 
 beforeAll(async () => {
-  // The payments guide's own orders first, then the orders module's (docs/orders.md pays real ones).
-  let ordersTable: ReturnType<typeof ordersTableLookup> | undefined;
-  server = await startTestServer({}, { orderLookup: async (orderId) => orders.get(orderId) ?? (ordersTable ??= ordersTableLookup(lookupPool = createPool(server.databaseUrl, 2)))(orderId) });
+  server = await startTestServer();
   const baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
   env = { ...process.env, SHOP_URL: baseUrl, SHOP_EMAIL: ADMIN_EMAIL, SHOP_PASSWORD: ADMIN_PASSWORD };
   // Outside the repo, so nothing lands in the checkout; node_modules lets it import @eventshop/sdk like an app.
@@ -33,7 +25,6 @@ beforeAll(async () => {
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
 });
 afterAll(async () => {
-  await lookupPool?.end();
   await server?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
@@ -111,9 +102,8 @@ describe('the SDK guide and the partner example', () => {
   }, 90_000);
 
   it('runs every example in docs/payments.md against a real server', async () => {
-    const admin = (await server.app.inject({ method: 'POST', url: '/api/users/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).json() as { user: { id: string } };
-    const orderId = randomUUID();
-    orders.set(orderId, { customerId: admin.user.id, amount: 4500, currency: 'EUR', status: 'awaiting_payment' });
+    // The guide signs in as the admin and pays an order of theirs: a real one, held and awaiting payment.
+    const orderId = await server.orderAwaitingPayment(await server.adminToken(), { amount: 4500, currency: 'EUR' });
     const script = await typeCheckedGuide('docs/payments.md', 'docs-payments.mts');
     const { stdout } = await run(process.execPath, ['--conditions=@eventshop/source', '--import', 'tsx', script], { cwd: workDir, env: { ...env, SDK_ORDER_ID: orderId }, timeout: 60_000 });
     expect(stdout).toContain('declined: card_declined / generic_decline');
