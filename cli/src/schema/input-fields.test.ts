@@ -77,6 +77,12 @@ describe('flags generated from field types', () => {
     expect(valuePlaceholder(fields.get('status')!.kind)).toBe('active|discontinued');
   });
 
+  it('names a long list of choices by the field, so one flag cannot push every flag’s help far right', () => {
+    const many = { type: 'enum', choices: ['reserving', 'awaiting_payment', 'allocating', 'awaiting_shipment'] } as const;
+    expect(valuePlaceholder(many, 'step')).toBe('step');
+    expect(valuePlaceholder({ type: 'enum', choices: ['active', 'discontinued'] }, 'status')).toBe('active|discontinued');
+  });
+
   it('tells integers, other numbers and booleans apart', () => {
     expect(fields.get('featured')?.kind).toEqual({ type: 'boolean' });
     expect(fields.get('ratio')?.kind).toEqual({ type: 'number' });

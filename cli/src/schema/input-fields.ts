@@ -108,11 +108,17 @@ const kindOf = (shape: ReturnType<typeof shapeOf>): FieldKind => {
 const isScalar = (shape: ReturnType<typeof shapeOf>): shape is ScalarKind =>
   shape.type === 'string' || shape.type === 'integer' || shape.type === 'number' || shape.type === 'boolean' || shape.type === 'enum';
 
-/** How help text names the value a flag takes: `<integer>`, `<active|discontinued>`, `<json>`. */
-export const valuePlaceholder = (kind: FieldKind): string => {
+/** Choices longer than this are named in the flag's description instead: a long list would push every flag's help far right. */
+export const MAX_INLINE_CHOICES = 32;
+
+/** Whether a flag's choices are listed in its description rather than in its value placeholder. */
+export const choicesInDescription = (kind: FieldKind) => kind.type === 'enum' && kind.choices.join('|').length > MAX_INLINE_CHOICES;
+
+/** How help text names the value a flag takes: `<integer>`, `<active|discontinued>`, `<step>` (many choices), `<json>`. */
+export const valuePlaceholder = (kind: FieldKind, name = 'value'): string => {
   switch (kind.type) {
     case 'enum':
-      return kind.choices.join('|');
+      return choicesInDescription(kind) ? name : kind.choices.join('|');
     case 'list':
       return `${valuePlaceholder(kind.item)},...`;
     case 'boolean':

@@ -275,9 +275,9 @@ export const fulfillmentOperations = {
     kind: 'query',
     auth: 'operator',
     summary: 'List orders in flight',
-    description: 'Fulfillment processes not yet finished (or all, with `all`), longest waiting first.',
+    description: 'Fulfillment processes not yet finished (finished ones too, with `includeFinished`), longest waiting first.',
     input: z
-      .object({ step: z.enum(FULFILLMENT_STEPS).optional(), all: z.boolean().optional().describe('Include completed and cancelled ones'), limit: Limit.optional(), cursor: Cursor.optional() })
+      .object({ step: z.enum(FULFILLMENT_STEPS).optional(), includeFinished: z.boolean().optional().describe('Include completed and cancelled ones'), limit: Limit.optional(), cursor: Cursor.optional() })
       .strict(),
     output: page(ProcessView),
     pagination,

@@ -61,7 +61,7 @@ export const fulfillmentHandlers = (deps: FulfillmentDeps & { pool: Pool }): Han
   };
 
   return {
-    'ops.processes.list': async ({ step, all, limit, cursor }, { now }) => store.list({ step, all, limit, cursor }, now),
+    'ops.processes.list': async ({ step, includeFinished, limit, cursor }, { now }) => store.list({ step, all: includeFinished, limit, cursor }, now),
 
     'ops.processes.show': async ({ orderId }, { now }) => {
       const row = await found(orderId);

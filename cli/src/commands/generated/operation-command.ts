@@ -4,7 +4,7 @@ import type { CliContext } from '../../context.js';
 import { CoercionError, coerceFlagValue } from '../../schema/coerce.js';
 import { flagNameFor } from '../../schema/flag-names.js';
 import { isInstantField } from '../../schema/instants.js';
-import { inputFieldsOf, valuePlaceholder, type InputField } from '../../schema/input-fields.js';
+import { choicesInDescription, inputFieldsOf, valuePlaceholder, type InputField } from '../../schema/input-fields.js';
 import { groupCommandName, operationCommandName } from './command-names.js';
 import { operationHelpFooter } from './operation-help.js';
 
@@ -22,7 +22,7 @@ const parserFor = (field: InputField) => (text: string, previous: unknown) => {
 const describeField = (field: InputField): string =>
   [
     field.description ?? '',
-    field.positional && field.kind.type === 'enum' ? `(one of: ${field.kind.choices.join(', ')})` : '',
+    field.kind.type === 'enum' && (field.positional || choicesInDescription(field.kind)) ? `(one of: ${field.kind.choices.join(', ')})` : '',
     !field.positional && field.required ? '(required)' : '',
     isInstantField(field) ? '(also relative: 30m, 2h, 3d, yesterday, now)' : '',
   ]
@@ -50,7 +50,7 @@ export const operationCommand = (definition: OperationDefinition, context: CliCo
   }
   const fieldOptions = new Map<string, InputField>();
   for (const field of fields.filter((candidate) => !candidate.positional || candidate.alsoFlag)) {
-    const value = field.kind.type === 'boolean' ? `[${valuePlaceholder(field.kind)}]` : `<${valuePlaceholder(field.kind)}>`;
+    const value = field.kind.type === 'boolean' ? `[${valuePlaceholder(field.kind)}]` : `<${valuePlaceholder(field.kind, field.name)}>`;
     const description = field.alsoFlag ? `${field.description ?? ''} (instead of the <${field.name}> argument)`.trim() : describeField(field);
     const option = new Option(`--${flagNameFor(field.path)} ${value}`, description).argParser(parserFor(field));
     command.addOption(option);
