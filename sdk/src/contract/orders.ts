@@ -4,7 +4,7 @@ import { LoggedEvent } from './history.js';
 import { operation } from './operation.js';
 import { nonBlankText } from './text.js';
 import { OrderStatus } from './order-status.js';
-import { addressFields } from './users.js';
+import { AddressView, addressFields } from './users.js';
 
 export * from './order-status.js';
 export * from './order-events.js';
@@ -31,17 +31,8 @@ export const OrderItemView = z
   })
   .describe('One line of an order');
 
-export const ShippingAddressView = z
-  .object({
-    recipientName: z.string(),
-    line1: z.string(),
-    line2: z.string().nullable(),
-    city: z.string(),
-    region: z.string().nullable(),
-    postalCode: z.string(),
-    country: z.string(),
-  })
-  .describe('Where the order goes ("[forgotten]" fields once the customer is forgotten)');
+// The address book's own view, less what belongs to the book (id, default, versions, times).
+export const ShippingAddressView = AddressView.pick({ recipientName: true, line1: true, line2: true, city: true, region: true, postalCode: true, country: true }).describe('Where the order goes ("[forgotten]" fields once the customer is forgotten)');
 
 export const OrderView = z
   .object({
