@@ -169,8 +169,10 @@ describe.skipIf(!hasTmux)('shopctl events tail in a real terminal', () => {
     const pane = async () => (await tmux('capture-pane', '-p', '-J', '-t', 'tail')).stdout;
     const { lastPosition } = await admin.call('ops.events.count', {});
     const env = Object.entries(shopctlEnv()).flatMap(([name, value]) => (name.startsWith('SHOPCTL_') ? ['-e', `${name}=${value}`] : []));
-    // The launcher is the pane's own process, as when a person types the command; the pane stays after it exits, to read its status.
-    await tmux('new-session', '-d', '-s', 'tail', '-x', '220', '-y', '20', '-c', REPO_ROOT, ...env, process.execPath, BIN, 'events', 'tail', '--stream-type', 'product', '--after', String(lastPosition));
+    // Started from a shell, as a person types it; Ctrl-C reaches both, as it does in a terminal. The
+    // shell says how shopctl exited: tmux 3.3a sometimes marks a pane dead without its exit status.
+    const report = 'trap : INT; "$0" "$@"; echo "shopctl exited with status $?"';
+    await tmux('new-session', '-d', '-s', 'tail', '-x', '220', '-y', '20', '-c', REPO_ROOT, ...env, 'sh', '-c', report, process.execPath, BIN, 'events', 'tail', '--stream-type', 'product', '--after', String(lastPosition));
     await tmux('set-option', '-t', 'tail', 'remain-on-exit', 'on');
     try {
       // Appended once shopctl is up (--after makes the order safe either way: nothing after that position can be missed).
@@ -179,10 +181,8 @@ describe.skipIf(!hasTmux)('shopctl events tail in a real terminal', () => {
       const shown = (await pane()).split('\n').find((row) => row.includes(made.id))!;
       expect(shown).toMatch(/^ +\d+ {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}ProductCreated +product-\S+ v1 {2}.*name="Terminal cup"/);
       await tmux('send-keys', '-t', 'tail', 'C-c');
-      const status = async () => (await tmux('display-message', '-p', '-t', 'tail', '#{pane_dead} #{pane_dead_status}')).stdout.trim();
-      await until(async () => (await status()).startsWith('1 '), 'shopctl to exit', 30_000, pane);
-      expect(await status(), await pane()).toBe('1 0');
-      expect(await pane()).toMatch(/Stopped \(1 received; resume with --after \d+\)\./);
+      await until(async () => (await pane()).includes('shopctl exited with status'), 'shopctl to exit', 30_000, pane);
+      expect(await pane()).toMatch(/Stopped \(1 received; resume with --after \d+\)\.\nshopctl exited with status 0\n/);
     } finally {
       await tmux('kill-server').catch(() => {});
     }
