@@ -30,7 +30,6 @@ import { apiKeysModule } from './modules/api-keys/module.js';
 import { inventoryModule } from './modules/inventory/module.js';
 import { paymentsModule } from './modules/payments/module.js';
 import type { PaymentGateway } from './infra/payments/gateway.js';
-import type { OrderLookup } from './modules/payments/order-lookup.js';
 import { ordersModule } from './modules/orders/module.js';
 import { apiKeyQueries } from './modules/api-keys/projections.js';
 import { shopModules } from './modules/index.js';
@@ -74,8 +73,6 @@ export type AppDependencies = {
   api?: boolean;
   /** The payment gateway (server.ts builds it from the configuration). */
   gateway: PaymentGateway;
-  /** How payments read an order's amount (default: the orders read model's table; modules/payments/order-lookup.ts). */
-  orderLookup?: OrderLookup;
   /** How long stock is held for an unpaid order. */
   orderReservationSeconds?: number;
 };
@@ -175,8 +172,6 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     activeApiKey: (keyHash) => apiKeys.activeByHash(keyHash),
   });
 
-  // The payments module also takes the port it reads orders through (see its module.ts).
-  const paymentsContext = { ...context, orderLookup: deps.orderLookup };
   // Spelled out module by module (not spread from the list) so a missing handler is still a compile error.
   const startedAt = Date.now();
   const handlers = {
@@ -185,7 +180,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...usersModule.handlers(context),
     ...apiKeysModule.handlers(context),
     ...inventoryModule.handlers(context),
-    ...paymentsModule.handlers(paymentsContext),
+    ...paymentsModule.handlers(context),
     ...ordersModule.handlers(context),
     ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
     ...processorHandlers({ pool: deps.pool, processors, inlineReadModels: inlineReadModels(shopModules.flatMap((module) => module.readModels)) }),

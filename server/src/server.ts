@@ -17,7 +17,6 @@ import { inOperation } from './infra/observability/scope.js';
 import { snapshotStore } from './infra/snapshots.js';
 import type { ScheduledProcessor } from './infra/processors/declaration.js';
 import { recordGatewayCallSpan } from './infra/tracing/gateway-spans.js';
-import type { OrderLookup } from './modules/payments/order-lookup.js';
 import { createPaymentGateway, postgresLedger, SIMULATED_LEDGER_SCHEMA, type BreakerOptions, type GuardedGateway } from './infra/payments/index.js';
 import type { DeclaredProcessor } from './infra/processors/overview.js';
 import { RECORDER_TABLE, recorderProcessor } from './infra/processors/recorder.js';
@@ -96,8 +95,6 @@ export const createServer = async (
     processorOptions?: ProcessorRuntimeOptions;
     /** Tests: the gateway's circuit breaker and Stripe's own retries. */
     gateway?: { breaker?: BreakerOptions; maxNetworkRetries?: number };
-    /** Tests: how payments read an order (before the orders module, a table of the test's own). */
-    orderLookup?: OrderLookup;
   } = {},
 ): Promise<RunningServer> => {
   const clock = options.clock ?? systemClock;
@@ -136,7 +133,6 @@ export const createServer = async (
       metrics,
       metricsToken: config.metrics.token,
       gateway,
-      ...(options.orderLookup ? { orderLookup: options.orderLookup } : {}),
       pool,
       eventStore,
       tokens,

@@ -5,11 +5,9 @@ import { createPool } from '../../infra/database/pool.js';
 import type { Pool } from '../../infra/database/pool.js';
 import { signStripeWebhook } from '../../infra/payments/stripe-webhooks.js';
 import { snapshotStore } from '../../infra/snapshots.js';
-import type { OrderToPay } from './order-lookup.js';
 import { paymentsService, type PaymentsService } from './service.js';
 
-/** Orders are the orders module's; these tests stand in for its read model through the payments module's port. */
-const orders = new Map<string, OrderToPay>();
+/** Every payment here is for a real order, placed and confirmed through the orders module, its stock held by the process. */
 const WEBHOOK_SECRET = 'whsec_payments_int_test';
 
 let server: TestServer;
@@ -21,7 +19,7 @@ let stranger: TestUser;
 
 beforeAll(async () => {
   // The simulated gateway (no STRIPE_SECRET_KEY), signing with a secret the tests know too.
-  server = await startTestServer({ payments: { stripeSecretKey: undefined, webhookSecret: WEBHOOK_SECRET, stripeApiBase: undefined } }, { orderLookup: async (orderId) => orders.get(orderId) });
+  server = await startTestServer({ payments: { stripeSecretKey: undefined, webhookSecret: WEBHOOK_SECRET, stripeApiBase: undefined } });
   pool = createPool(server.databaseUrl, 2);
   service = paymentsService({ pool, eventStore: server.eventStore, snapshots: snapshotStore(pool), tokens: undefined as never, clock: server.clock, gateway: server.gateway });
   admin = { authorization: `Bearer ${await server.adminToken()}` };
@@ -33,24 +31,43 @@ afterAll(async () => {
   await server?.close();
 });
 
-const newOrder = (amount = 5000, status = 'awaiting_payment', owner = customer) => {
-  const orderId = randomUUID();
-  orders.set(orderId, { customerId: owner.id, amount, currency: 'USD', status });
-  return orderId;
+/** A real order of `owner`'s for one product priced `amount` cents, awaiting payment. */
+const newOrder = (amount = 5000, owner = customer) => server.orderAwaitingPayment(owner.token, { amount, currency: 'USD' });
+/** A real order that cannot be paid: a draft, or one its customer cancelled. */
+const unpayableOrder = async (status: 'draft' | 'cancelled') => {
+  const client = server.client({ token: customer.token });
+  const address = { recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
+  const product = await server.client({ token: await server.adminToken() }).products.create({ name: 'Saucer', price: { amount: 900, currency: 'USD' }, categoryId: 'kitchen' });
+  const order = await client.orders.create({ items: [{ productId: product.id, quantity: 1 }], shippingAddress: address });
+  if (status === 'cancelled') await client.orders.cancel({ id: order.id, reason: 'Ordered by mistake' });
+  return order.id;
 };
 
 const post = (url: string, payload: object, headers: Record<string, string> = customer.headers) => server.app.inject({ method: 'POST', url, headers, payload });
 const get = (url: string, headers: Record<string, string> = customer.headers) => server.app.inject({ method: 'GET', url, headers });
 const metadata = () => ({ correlationId: randomUUID(), causationId: randomUUID(), actorId: null, requestId: randomUUID(), occurredAt: server.clock.now().toISOString() });
 
-const openPayment = async (orderId = newOrder()) => {
+const openPayment = async (orderId?: string) => {
+  orderId ??= await newOrder();
   const response = await post('/api/payments', { orderId });
   expect(response.statusCode).toBe(201);
   return response.json() as { id: string; status: string; amount: number; intentId: string | null };
 };
-const confirm = (paymentId: string, paymentMethod: string, headers = customer.headers) => post(`/api/payments/${paymentId}/stripe`, { paymentMethod }, headers);
+/**
+ * Once a payment is authorised the fulfillment process allocates the order's stock and marks it
+ * paid, appending events of its own: waiting for that keeps "nothing appended" checks about the request alone.
+ */
+const processedAuthorisation = async (paymentId: string) => {
+  const { orderId } = (await get(`/api/payments/${paymentId}/status`, admin)).json() as { orderId: string };
+  await expect.poll(async () => (await get(`/api/orders/${orderId}`, admin)).json().status, { timeout: 10_000, interval: 20 }).toBe('paid');
+};
+const confirm = async (paymentId: string, paymentMethod: string, headers = customer.headers) => {
+  const response = await post(`/api/payments/${paymentId}/stripe`, { paymentMethod }, headers);
+  if (response.statusCode === 200 && response.json().status === 'authorized') await processedAuthorisation(paymentId);
+  return response;
+};
 const authorizedPayment = async (amount = 5000) => {
-  const payment = await openPayment(newOrder(amount));
+  const payment = await openPayment(await newOrder(amount));
   expect((await confirm(payment.id, 'pm_card_visa')).json().status).toBe('authorized');
   return payment;
 };
@@ -58,7 +75,7 @@ const statusOf = async (paymentId: string) => (await get(`/api/payments/${paymen
 
 describe('a payment through its life', () => {
   it('opens for the order’s amount, authorises on confirm, captures on ship, refunds in parts up to the capture', async () => {
-    const orderId = newOrder(4200);
+    const orderId = await newOrder(4200);
     const opened = await openPayment(orderId);
     expect(opened).toMatchObject({ orderId, status: 'requested', amount: 4200, currency: 'USD', captured: 0, refunded: 0, intentId: null });
     // Asking again answers the same payment, and records nothing.
@@ -111,7 +128,7 @@ describe('a payment through its life', () => {
   });
 
   it('opens one payment per order through the service too, and knows it by order', async () => {
-    const orderId = newOrder(1234);
+    const orderId = await newOrder(1234);
     const first = await service.requestForOrder({ orderId, customerId: customer.id, amount: 1234, currency: 'USD' }, metadata());
     const second = await service.requestForOrder({ orderId, customerId: customer.id, amount: 1234, currency: 'USD' }, metadata());
     expect(second).toEqual(first);
@@ -162,16 +179,21 @@ describe('who may do what, and bad input', () => {
 
   it('opens payments only for the caller’s own orders that can be paid', async () => {
     await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: randomUUID() }), 404);
-    await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: newOrder(5000, 'awaiting_payment', stranger) }), 404);
-    const refused = await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: newOrder(5000, 'cancelled') }), 409);
-    expect(refused.json().code).toBe('order_not_payable');
+    const strangers = await newOrder(5000, stranger);
+    await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: strangers }), 404);
+    for (const status of ['draft', 'cancelled'] as const) {
+      const orderId = await unpayableOrder(status);
+      const refused = await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId }), 409);
+      expect(refused.json()).toMatchObject({ code: 'order_not_payable', orderStatus: status });
+    }
   });
 
   it('refuses bad input with field errors and records nothing', async () => {
     const payment = await openPayment();
     await server.expectRefusedWithNothingAppended(() => post('/api/payments', {}), 400, 'orderId');
     await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: 'x y' }), 400, 'orderId');
-    await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: newOrder(), amount: 1 }), 400, 'amount');
+    const orderId = await newOrder();
+    await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId, amount: 1 }), 400, 'amount');
     await server.expectRefusedWithNothingAppended(() => confirm(payment.id, '4242424242424242'), 400, 'paymentMethod');
     await server.expectRefusedWithNothingAppended(() => post(`/api/payments/${payment.id}/stripe`, {}), 400, 'paymentMethod');
     await server.expectRefusedWithNothingAppended(() => post('/api/payments/not-a-uuid/stripe', { paymentMethod: 'pm_card_visa' }), 400, 'paymentId');
@@ -219,6 +241,7 @@ describe('webhooks', () => {
     const first = await deliver(payload);
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({ received: true, applied: true });
+    await processedAuthorisation(payment.id);
     expect(await statusOf(payment.id)).toMatchObject({ status: 'authorized', intentId: 'pi_webhook_1' });
     const before = await server.eventCount();
     expect((await deliver(payload)).json()).toEqual({ received: true, applied: false });
@@ -230,6 +253,7 @@ describe('webhooks', () => {
     const payload = stripeEvent(`evt_${randomUUID()}`, 'payment_intent.amount_capturable_updated', intentObject(payment.id, 'pi_layout'));
     const pretty = JSON.stringify(JSON.parse(payload), null, 2);
     expect((await deliver(pretty, signStripeWebhook(pretty, WEBHOOK_SECRET, server.clock.now()))).json().applied).toBe(true);
+    await processedAuthorisation(payment.id);
     await server.expectRefusedWithNothingAppended(() => deliver(JSON.stringify(JSON.parse(pretty)), signStripeWebhook(pretty, WEBHOOK_SECRET, server.clock.now())), 400);
   });
 
@@ -287,6 +311,7 @@ describe('webhooks', () => {
       const sequence = sequenceFor(payment.id);
       const withDuplicates = shuffled([...sequence, ...sequence.filter(() => random() < 0.5)]);
       for (const payload of withDuplicates) expect((await deliver(payload)).statusCode).toBe(200);
+      await processedAuthorisation(payment.id);
       const { status, captured, refunded, amount } = await statusOf(payment.id);
       states.push({ status, captured, refunded, amount });
     }
@@ -300,6 +325,7 @@ describe('webhooks', () => {
     const { intentId } = await server.gateway.createIntent({ paymentId: payment.id, orderId: 'lost-answer', amount: 5000, currency: 'USD', step: 'intent' });
     await server.gateway.confirmIntent({ paymentId: payment.id, intentId, paymentMethod: 'pm_card_visa', step: 'confirm:1:pm_card_visa' });
     await expect.poll(async () => (await statusOf(payment.id)).status, { timeout: 5000, interval: 20 }).toBe('authorized');
+    await processedAuthorisation(payment.id);
     // The retried step gets the same intent back and records nothing twice.
     expect((await server.gateway.createIntent({ paymentId: payment.id, orderId: 'lost-answer', amount: 5000, currency: 'USD', step: 'intent' })).intentId).toBe(intentId);
   });

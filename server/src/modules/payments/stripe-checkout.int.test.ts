@@ -3,13 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeStripe, type FakeStripe } from '../../../../test/fake-stripe.js';
 import { startTestServer, type TestServer, type TestUser } from '../../../../test/server.js';
 import { signStripeWebhook } from '../../infra/payments/stripe-webhooks.js';
-import type { OrderToPay } from './order-lookup.js';
 
 /**
  * The server configured for Stripe (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE),
  * talking to a local fake of Stripe's API on loopback through the real `stripe` package.
  */
-const orders = new Map<string, OrderToPay>();
 const WEBHOOK_SECRET = 'whsec_stripe_checkout_test';
 const HALF_OPEN_AFTER_MS = 300;
 
@@ -21,7 +19,7 @@ beforeAll(async () => {
   fake = await startFakeStripe();
   server = await startTestServer(
     { payments: { stripeSecretKey: 'sk_test_fake', webhookSecret: WEBHOOK_SECRET, stripeApiBase: new URL(fake.url) } },
-    { orderLookup: async (orderId) => orders.get(orderId), gateway: { breaker: { failuresToOpen: 2, halfOpenAfterMs: HALF_OPEN_AFTER_MS }, maxNetworkRetries: 0 } },
+    { gateway: { breaker: { failuresToOpen: 2, halfOpenAfterMs: HALF_OPEN_AFTER_MS }, maxNetworkRetries: 0 } },
   );
   customer = await server.registerCustomer();
 });
@@ -33,9 +31,9 @@ beforeEach(() => {
   fake.failing = false;
 });
 
+/** The payment of a real order of the customer's (one product at 31.00 EUR), its stock held. */
 const openPayment = async () => {
-  const orderId = randomUUID();
-  orders.set(orderId, { customerId: customer.id, amount: 3100, currency: 'EUR', status: 'awaiting_payment' });
+  const orderId = await server.orderAwaitingPayment(customer.token, { amount: 3100, currency: 'EUR' });
   const response = await server.app.inject({ method: 'POST', url: '/api/payments', headers: customer.headers, payload: { orderId } });
   expect(response.statusCode).toBe(201);
   return response.json() as { id: string };
@@ -49,6 +47,9 @@ describe('checkout on Stripe', () => {
     const payment = await openPayment();
     const confirmed = await confirm(payment.id);
     expect(confirmed.json()).toMatchObject({ status: 'authorized', intentId: expect.stringMatching(/^pi_fake_/) });
+    // The process then allocates the stock and marks the order paid (events of its own, before the next test counts any).
+    const order = () => server.app.inject({ method: 'GET', url: `/api/orders/${confirmed.json().orderId}`, headers: customer.headers });
+    await expect.poll(async () => (await order()).json().status, { timeout: 10_000, interval: 20 }).toBe('paid');
     const created = fake.requests.find((request) => request.idempotencyKey === `${payment.id}:intent`)!;
     expect(created.params.get('capture_method')).toBe('manual');
     expect(created.params.get('amount')).toBe('3100');
