@@ -83,11 +83,11 @@ export const paymentOperations = {
     auth: 'customer',
     summary: 'Open the payment of an order',
     description:
-      'Opens the payment of one of your orders, for the order’s amount and currency (a client never sets an amount). Asking again answers the same payment. Then confirm it with a card.',
+      'Opens the payment of one of your orders once its stock is held (status `awaiting_payment`), for the order’s amount and currency (a client never sets an amount). Asking again answers the same payment, also after the order was paid. Then confirm it with a card.',
     input: z.object({ orderId: OrderId }).strict(),
     output: PaymentView,
     successStatus: 201,
-    errors: { 404: 'You have no order with that id', 409: 'The order cannot be paid now (see `detail`)' },
+    errors: { 404: 'You have no order with that id', 409: 'The order cannot be paid now: a draft, still reserving its stock, or cancelled (see `detail` and `orderStatus`)' },
     tableColumns: paymentColumns,
   }),
   'payments.confirm': operation({

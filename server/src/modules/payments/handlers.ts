@@ -4,7 +4,7 @@ import type { Handlers, OperationIdsOf } from '../../infra/http/operations.js';
 import { HttpProblem, InvalidTransitionError, NotFoundError } from '../../infra/http/problems.js';
 import { WebhookRejectedError } from '../../infra/payments/gateway.js';
 import type { ModuleContext } from '../module.js';
-import { UNPAYABLE_ORDER_STATUSES, type OrderLookup } from './order-lookup.js';
+import { whyUnpayable, type OrderLookup } from './order-lookup.js';
 import { ALLOWED_FROM } from './payments.js';
 import { paymentQueries } from './projections.js';
 import { paymentCommands, type PaymentResult } from './service.js';
@@ -34,8 +34,12 @@ export const paymentsHandlers = (context: ModuleContext & { orders: OrderLookup 
     'payments.create': async ({ orderId }, { principal, metadata }) => {
       const order = await context.orders(orderId);
       if (!order || (!isAdmin(principal) && order.customerId !== principal?.id)) throw new NotFoundError('Order', orderId);
-      if ((UNPAYABLE_ORDER_STATUSES as readonly string[]).includes(order.status)) {
-        throw new HttpProblem(409, 'order_not_payable', 'This order cannot be paid now', `The order is ${order.status}; confirm it first, or place a new one.`, { orderStatus: order.status });
+      const why = whyUnpayable(order.status);
+      if (why) {
+        // Asking again answers the same payment, also once the order has moved on because of it.
+        const existing = order.status === 'cancelled' ? undefined : await queries.byOrder(orderId);
+        if (existing) return existing;
+        throw new HttpProblem(409, 'order_not_payable', 'This order cannot be paid now', why, { orderStatus: order.status });
       }
       return viewAfter(await commands.request({ orderId, customerId: order.customerId, amount: order.amount, currency: order.currency }, metadata));
     },

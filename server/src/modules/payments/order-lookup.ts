@@ -6,8 +6,25 @@ export type OrderToPay = { customerId: string; amount: number; currency: string;
 /** The port through which the payments module reads an order's amount (a client never sends one). */
 export type OrderLookup = (orderId: string) => Promise<OrderToPay | undefined>;
 
-/** Order statuses in which a payment may be opened; the orders module owns the names. */
-export const UNPAYABLE_ORDER_STATUSES = ['draft', 'cancelled'] as const;
+/**
+ * Why a payment cannot be opened for an order in `status` now, or undefined when it can: only
+ * once the fulfillment process holds its stock (awaiting payment), as `orders.requestPayment`
+ * says. The orders module owns the status names.
+ */
+export const whyUnpayable = (status: string): string | undefined => {
+  switch (status) {
+    case 'awaiting_payment':
+      return undefined;
+    case 'draft':
+      return 'The order is a draft; confirm it first.';
+    case 'confirmed':
+      return 'The order’s stock is still being reserved; try again in a moment.';
+    case 'cancelled':
+      return 'The order was cancelled; place a new one.';
+    default:
+      return `The order is ${status.replace('_', ' ')}: it has been paid already.`;
+  }
+};
 
 /**
  * The orders module's read model (`orders`, kept inline, so it is current as soon as a command

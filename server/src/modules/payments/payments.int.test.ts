@@ -33,12 +33,20 @@ afterAll(async () => {
 
 /** A real order of `owner`'s for one product priced `amount` cents, awaiting payment. */
 const newOrder = (amount = 5000, owner = customer) => server.orderAwaitingPayment(owner.token, { amount, currency: 'USD' });
-/** A real order that cannot be paid: a draft, or one its customer cancelled. */
-const unpayableOrder = async (status: 'draft' | 'cancelled') => {
+/**
+ * A real order that cannot be paid yet or any more: a draft, one confirmed whose stock the
+ * process has not reserved yet (it is paused meanwhile), or one its customer cancelled.
+ */
+const unpayableOrder = async (status: 'draft' | 'confirmed' | 'cancelled') => {
+  const adminClient = server.client({ token: await server.adminToken() });
   const client = server.client({ token: customer.token });
   const address = { recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
-  const product = await server.client({ token: await server.adminToken() }).products.create({ name: 'Saucer', price: { amount: 900, currency: 'USD' }, categoryId: 'kitchen' });
+  const product = await adminClient.products.create({ name: 'Saucer', price: { amount: 900, currency: 'USD' }, categoryId: 'kitchen' });
   const order = await client.orders.create({ items: [{ productId: product.id, quantity: 1 }], shippingAddress: address });
+  if (status === 'confirmed') {
+    await adminClient.ops.processors.pause({ name: 'fulfillment' });
+    await client.orders.confirm({ id: order.id });
+  }
   if (status === 'cancelled') await client.orders.cancel({ id: order.id, reason: 'Ordered by mistake' });
   return order.id;
 };
@@ -86,6 +94,8 @@ describe('a payment through its life', () => {
     const confirmed = await confirm(opened.id, 'pm_card_visa');
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json()).toMatchObject({ status: 'authorized', intentId: expect.stringMatching(/^pi_/), captured: 0 });
+    // The order is paid now; asking again still answers its payment.
+    expect((await post('/api/payments', { orderId })).json()).toMatchObject({ id: opened.id, status: 'authorized' });
 
     await service.capture(opened.id, metadata());
     await service.capture(opened.id, metadata()); // the process retrying its step: a no-op
@@ -181,10 +191,14 @@ describe('who may do what, and bad input', () => {
     await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: randomUUID() }), 404);
     const strangers = await newOrder(5000, stranger);
     await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId: strangers }), 404);
-    for (const status of ['draft', 'cancelled'] as const) {
-      const orderId = await unpayableOrder(status);
-      const refused = await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId }), 409);
-      expect(refused.json()).toMatchObject({ code: 'order_not_payable', orderStatus: status });
+    try {
+      for (const status of ['draft', 'confirmed', 'cancelled'] as const) {
+        const orderId = await unpayableOrder(status);
+        const refused = await server.expectRefusedWithNothingAppended(() => post('/api/payments', { orderId }), 409);
+        expect(refused.json()).toMatchObject({ code: 'order_not_payable', orderStatus: status });
+      }
+    } finally {
+      await server.client({ token: await server.adminToken() }).ops.processors.resume({ name: 'fulfillment' });
     }
   });
 
