@@ -139,6 +139,20 @@ export const observeCommands = (eventStore: PostgresEventStore, observer: Comman
   observers.set(eventStore, observer);
 };
 
+const commitListeners = new WeakMap<PostgresEventStore, Set<(types: readonly string[]) => void>>();
+
+/**
+ * Calls `listener` with the event types of every append through `eventStore` in this process,
+ * once it has committed: how this instance's processors hear of new events at once instead of at
+ * their next poll. Appends by other instances are still found by polling. Answers the unsubscribe.
+ */
+export const onCommitted = (eventStore: PostgresEventStore, listener: (types: readonly string[]) => void): (() => void) => {
+  let listeners = commitListeners.get(eventStore);
+  if (!listeners) commitListeners.set(eventStore, (listeners = new Set()));
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+};
+
 /**
  * Runs one command through a pure decider against one stream, and answers its own outcome.
  *
@@ -253,6 +267,11 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
       }
       // Recorded, not yet answered nor seen by any processor: the crash tests' "after an append" point.
       for (const event of events) crashPoint(`after-append:${event.type}`);
+      const listeners = commitListeners.get(eventStore);
+      if (listeners?.size) {
+        const types = events.map((event) => event.type);
+        for (const listener of listeners) listener(types);
+      }
       if (snapshots && crossesSnapshotBoundary(loaded.version, version)) {
         // A cache: failing to write it must not fail commands that are already recorded.
         const occurredAt = decided[decided.length - 1]!.entry.options.metadata.occurredAt;

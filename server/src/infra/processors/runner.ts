@@ -18,6 +18,11 @@ export type RunnerOptions = {
   /** Events per replay transaction of a rebuild. */
   rebuildBatchSize: number;
   log: (line: string) => void;
+  /**
+   * Tells of this instance's own appends as they commit (infra/eventstore.ts `onCommitted`), so an
+   * idle processor reads at once instead of at its next poll; answers the unsubscribe.
+   */
+  wakeups?: ((listener: (types: readonly string[]) => void) => () => void) | undefined;
 };
 
 export const DEFAULT_RUNNER_OPTIONS: Omit<RunnerOptions, 'log'> = { batchSize: 500, maxAttempts: 5, retryBaseMs: 200, idleMs: 100, rebuildBatchSize: 2000 };
@@ -155,14 +160,50 @@ export const runProcessor = async (
     return rebuilt || events.length === options.batchSize;
   };
 
-  while (!signal.aborted) {
-    try {
-      if (!(await step())) await sleep(options.idleMs, signal);
-    } catch (error) {
-      if (error instanceof CheckpointMoved) continue;
-      // The database went away or refused: wait and read the checkpoint again; nothing was half-done.
-      options.log(`processor ${processor.name}: ${errorText(error)}; retrying in 1 s`);
-      await sleep(1000, signal);
+  // Woken by an append of a type it handles; otherwise it looks again every idleMs.
+  const handled = new Set(processor.handles);
+  let woken = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = options.wakeups?.((types) => {
+    if (!types.some((type) => handled.has(type))) return;
+    woken = true;
+    wake?.();
+  });
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  // Reads soon after a wake-up that found nothing: the event becomes readable only once every older transaction has ended.
+  let soon = 0;
+  try {
+    while (!signal.aborted) {
+      const wasWoken = woken;
+      woken = false;
+      try {
+        if (await step()) soon = 0;
+        else {
+          if (wasWoken) soon = 3;
+          const ms = soon > 0 ? 10 : options.idleMs;
+          soon = Math.max(0, soon - 1);
+          await idle(ms);
+        }
+      } catch (error) {
+        if (error instanceof CheckpointMoved) continue;
+        // The database went away or refused: wait and read the checkpoint again; nothing was half-done.
+        options.log(`processor ${processor.name}: ${errorText(error)}; retrying in 1 s`);
+        await sleep(1000, signal);
+      }
     }
+  } finally {
+    unsubscribe?.();
   }
 };
