@@ -2,7 +2,7 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { Clock } from '../infra/clock.js';
 import type { Pool } from '../infra/database/pool.js';
 import { crashPoint } from '../infra/crash-points.js';
-import { handleCommand, loadState, type EventMetadata } from '../infra/eventstore.js';
+import { currentState, handleCommand, type EventMetadata } from '../infra/eventstore.js';
 import { HttpProblem, NotFoundError } from '../infra/http/problems.js';
 import type { Queryable } from '../infra/privacy/keyring.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
@@ -61,7 +61,7 @@ export const fulfillmentSteps = (deps: FulfillmentDeps) => {
     occurredAt: deps.clock.now().toISOString(),
   });
 
-  const order = async (orderId: string): Promise<Order> => (await loadState(deps.eventStore, orderDecider, orderStreamName(orderId), deps.snapshots)).state;
+  const order = async (orderId: string): Promise<Order> => (await currentState(deps.eventStore, orderDecider, orderStreamName(orderId), deps.snapshots)).state;
 
   const onOrder = (orderId: string, command: OrderCommand, cause: Cause) =>
     handleCommand(deps.eventStore, orderDecider, { streamName: orderStreamName(orderId), command, metadata: metadataFor(orderId, cause), snapshots: deps.snapshots });
@@ -171,7 +171,7 @@ export const fulfillmentSteps = (deps: FulfillmentDeps) => {
     async expired(db: Queryable, placed: PlacedOrder, inventoryId: string, cause: Cause): Promise<FulfillmentStep> {
       if (placed.status !== 'confirmed' && placed.status !== 'awaiting_payment') return stepOf(placed);
       // Held again since (a retried reservation replaces a lapsed one): still good.
-      const { state } = await loadState(deps.eventStore, inventoryDecider, inventoryStreamName(inventoryId), deps.snapshots);
+      const { state } = await currentState(deps.eventStore, inventoryDecider, inventoryStreamName(inventoryId), deps.snapshots);
       const hold = state.status === 'tracked' ? openReservation(state, placed.orderId) : undefined;
       if (hold && new Date(hold.expiresAt) > deps.clock.now()) return stepOf(placed);
       const reason = 'The order was not paid before its stock reservation expired.';

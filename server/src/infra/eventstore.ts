@@ -286,6 +286,19 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
 };
 
 /**
+ * A stream's current state and version, for a reader outside a command (the fulfillment process
+ * deciding its next step): from the state this process keeps warm when the decider allows it,
+ * else from the newest snapshot on. Either way every event after it is read from the store.
+ */
+export const currentState = <State, StreamEvent extends Event>(
+  eventStore: PostgresEventStore,
+  decider: Pick<Decider<State, never, StreamEvent>, 'evolve' | 'initialState' | 'snapshotFingerprint' | 'keepsStateWarm'>,
+  streamName: string,
+  snapshots: SnapshotStore | undefined,
+): Promise<{ state: State; version: number }> =>
+  loadState(eventStore, decider, streamName, snapshots, decider.keepsStateWarm ? (warmStateOf(eventStore, streamName, decider) as { state: State; version: number } | undefined) : undefined);
+
+/**
  * A stream's current state and version, from a state kept warm or the newest snapshot on. Emmett
  * answers a read that starts past the end with version 0, so the version is the starting point's
  * when nothing follows it.

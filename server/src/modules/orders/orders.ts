@@ -315,6 +315,7 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
   }
 };
 
-export const orderDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState) };
+// evolve never changes the state it is given, so the state after a command may be kept warm.
+export const orderDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState), keepsStateWarm: true };
 
 export const orderStreamName = (orderId: string) => `order-${orderId}`;

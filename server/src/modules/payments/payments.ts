@@ -365,6 +365,7 @@ export const decide = (command: PaymentCommand, state: Payment): PaymentEvent[] 
   }
 };
 
-export const paymentDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState, withWebhook, reportKey) };
+// evolve never changes the state it is given, so the state after a command may be kept warm.
+export const paymentDecider = { decide, evolve, initialState, snapshotFingerprint: deciderFingerprint(evolve, initialState, withWebhook, reportKey), keepsStateWarm: true };
 
 export const paymentStreamName = (paymentId: string) => `payment-${paymentId}`;
