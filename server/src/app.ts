@@ -7,7 +7,7 @@ import { createAuthenticator } from './infra/auth/authenticator.js';
 import type { TokenService } from './infra/auth/tokens.js';
 import type { Clock } from './infra/clock.js';
 import { withDeadline, type Pool } from './infra/database/pool.js';
-import { observeCommands, requestLeftEvents } from './infra/eventstore.js';
+import { commitWakeups, observeCommands, requestLeftEvents } from './infra/eventstore.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './infra/http/event-stream.js';
 import { idempotencyStore } from './infra/http/idempotency.js';
 import { trackAllowedMethods } from './infra/http/allowed-methods.js';
@@ -182,7 +182,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     ...inventoryModule.handlers(context),
     ...paymentsModule.handlers(context),
     ...ordersModule.handlers(context),
-    ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules }),
+    ...opsHandlers({ db: deps.pool, snapshots: context.snapshots, modules: shopModules, wakeups: commitWakeups(deps.eventStore) }),
     ...processorHandlers({ pool: deps.pool, processors, inlineReadModels: inlineReadModels(shopModules.flatMap((module) => module.readModels)) }),
     ...statusHandlers({ checks, startedAt, pool: deps.pool, processors, metrics }),
   } satisfies HandlerTable;

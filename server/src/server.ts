@@ -9,7 +9,7 @@ import type { Config } from './infra/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/database/embedded.js';
 import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
-import { createEventStore, onCommitted } from './infra/eventstore.js';
+import { commitWakeups, createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
 import type { LoggerOptions } from './infra/logging.js';
 import { createMetrics, type Metrics } from './infra/observability/metrics.js';
@@ -162,7 +162,7 @@ export const createServer = async (
           retryBaseMs: config.processorRetryMs,
           instance: instanceName(),
           log: (line) => app.log.info(line),
-          wakeups: (listener) => onCommitted(eventStore, listener),
+          wakeups: commitWakeups(eventStore),
           ...options.processorOptions,
         },
       });

@@ -7,6 +7,7 @@ import {
   type PostgresReadEventMetadata,
 } from '@event-driven-io/emmett-postgresql';
 import type { Pool } from './database/pool.js';
+import type { CommitWakeups } from './log/commit-wakeups.js';
 import type { RequestLeftEvents } from './http/idempotency.js';
 import { StreamBusyError, VersionMismatchError } from './http/problems.js';
 import { crossesSnapshotBoundary, type SnapshotStore } from './snapshots.js';
@@ -152,6 +153,12 @@ export const onCommitted = (eventStore: PostgresEventStore, listener: (types: re
   listeners.add(listener);
   return () => listeners.delete(listener);
 };
+
+/** `onCommitted` for one event store, as the log's readers take it. */
+export const commitWakeups =
+  (eventStore: PostgresEventStore): CommitWakeups =>
+  (listener) =>
+    onCommitted(eventStore, listener);
 
 /**
  * Runs one command through a pure decider against one stream, and answers its own outcome.

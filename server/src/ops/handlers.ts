@@ -4,6 +4,7 @@ import type { Handlers } from '../infra/http/operations.js';
 import { RequestValidationError } from '../infra/http/problems.js';
 import { startingAfter } from '../infra/http/event-stream.js';
 import { LOG_START, logReader, type LogCursor, type LogFilter } from '../infra/log/log-reader.js';
+import type { CommitWakeups } from '../infra/log/commit-wakeups.js';
 import type { Queryable } from '../infra/privacy/keyring.js';
 import type { SnapshotStore } from '../infra/snapshots.js';
 import type { ModuleDeclaration } from '../modules/module.js';
@@ -49,6 +50,8 @@ export const opsHandlers = (deps: {
   db: Queryable;
   snapshots: SnapshotStore;
   modules: readonly ModuleDeclaration[];
+  /** This instance's appends as they commit, so the live tail sends them at once. */
+  wakeups?: CommitWakeups;
 }): Handlers<keyof typeof opsOperations> => {
   const reader = logReader(deps.db);
   const streams = streamReader(deps.db);
@@ -76,7 +79,7 @@ export const opsHandlers = (deps: {
 
     'ops.events.live': async ({ after, ...filter }, { signal }) => {
       const start = await cursorAfter(after, () => reader.head());
-      return startingAfter(start.position, followLog(deps.db, start, toLogFilter(filter), signal));
+      return startingAfter(start.position, followLog(deps.db, start, toLogFilter(filter), signal, { wakeups: deps.wakeups }));
     },
 
     'ops.events.types': async () => ({ items: catalogue }),

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { afterWakeRetryMs, wakeableRest, type CommitWakeups } from '../log/commit-wakeups.js';
 import { cursorOf, logReader, type LogCursor, type StoredLogEvent } from '../log/log-reader.js';
 import type { ProcessorDeclaration, ProcessorTransaction } from './declaration.js';
 import { checkpointStore, type Checkpoint } from './checkpoints.js';
@@ -18,11 +19,8 @@ export type RunnerOptions = {
   /** Events per replay transaction of a rebuild. */
   rebuildBatchSize: number;
   log: (line: string) => void;
-  /**
-   * Tells of this instance's own appends as they commit (infra/eventstore.ts `onCommitted`), so an
-   * idle processor reads at once instead of at its next poll; answers the unsubscribe.
-   */
-  wakeups?: ((listener: (types: readonly string[]) => void) => () => void) | undefined;
+  /** This instance's own appends as they commit, so an idle processor reads at once instead of at its next poll. */
+  wakeups?: CommitWakeups | undefined;
 };
 
 export const DEFAULT_RUNNER_OPTIONS: Omit<RunnerOptions, 'log'> = { batchSize: 500, maxAttempts: 5, retryBaseMs: 200, idleMs: 100, rebuildBatchSize: 2000 };
@@ -144,57 +142,37 @@ export const runProcessor = async (
     }
   };
 
-  /** One batch; true when there may be more to read at once. */
-  const step = async (): Promise<boolean> => {
+  /** One batch: `more` when there may be more to read at once, and how many events it read. */
+  const step = async (): Promise<{ more: boolean; read: number }> => {
     const checkpoint = await checkpoints.get(processor.name);
-    if (checkpoint.paused) return false;
+    // Paused: the wait is a plain poll (an append cannot resume it).
+    if (checkpoint.paused) return { more: false, read: -1 };
     const rebuilt = (await beforeBatch?.(checkpoint)) ?? false;
     const events = await reader.read(checkpoint.cursor, filter, options.batchSize);
-    if (events.length === 0) return rebuilt;
+    if (events.length === 0) return { more: rebuilt, read: 0 };
     try {
       await withCheckpoint(pool, processor.name, checkpoint.cursor, cursorOf(events[events.length - 1]!), (tx) => handleLive(processor, tx, events));
     } catch (error) {
-      if (error instanceof CheckpointMoved) return true;
+      if (error instanceof CheckpointMoved) return { more: true, read: events.length };
       await oneByOne(checkpoint.cursor, events);
     }
-    return rebuilt || events.length === options.batchSize;
+    return { more: rebuilt || events.length === options.batchSize, read: events.length };
   };
 
   // Woken by an append of a type it handles; otherwise it looks again every idleMs.
   const handled = new Set(processor.handles);
-  let woken = false;
-  let wake: (() => void) | undefined;
-  const unsubscribe = options.wakeups?.((types) => {
-    if (!types.some((type) => handled.has(type))) return;
-    woken = true;
-    wake?.();
-  });
-  const idle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken || signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  // Reads soon after a wake-up that found nothing: the event becomes readable only once every older transaction has ended.
-  let soon = 0;
+  const idle = wakeableRest(options.wakeups, signal, (types) => types.some((type) => handled.has(type)));
+  // Above 0 while an append it was woken for has not been read: the next wait, shorter than a poll.
+  let retryMs = 0;
   try {
     while (!signal.aborted) {
-      const wasWoken = woken;
-      woken = false;
+      const woken = idle.takeWoken();
       try {
-        if (await step()) soon = 0;
+        const { more, read } = await step();
+        if (more) retryMs = 0;
         else {
-          if (wasWoken) soon = 3;
-          const ms = soon > 0 ? 10 : options.idleMs;
-          soon = Math.max(0, soon - 1);
-          await idle(ms);
+          retryMs = read === 0 && (woken || retryMs > 0) ? afterWakeRetryMs(retryMs, options.idleMs) : 0;
+          await idle.rest(retryMs > 0 ? retryMs : options.idleMs);
         }
       } catch (error) {
         if (error instanceof CheckpointMoved) continue;
@@ -204,6 +182,6 @@ export const runProcessor = async (
       }
     }
   } finally {
-    unsubscribe?.();
+    idle.close();
   }
 };

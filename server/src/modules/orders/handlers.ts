@@ -3,7 +3,7 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { OrderView } from '@eventshop/sdk/contract';
 import type { Principal } from '../../infra/auth/tokens.js';
 import type { Pool } from '../../infra/database/pool.js';
-import { handleCommand, type EventMetadata } from '../../infra/eventstore.js';
+import { commitWakeups, handleCommand, type EventMetadata } from '../../infra/eventstore.js';
 import type { Handlers, RequestContext } from '../../infra/http/operations.js';
 import { ForbiddenError, InvalidTransitionError, NotFoundError, RequestValidationError } from '../../infra/http/problems.js';
 import { logReader } from '../../infra/log/log-reader.js';
@@ -208,7 +208,7 @@ export const ordersHandlers = (deps: {
       const reader = logReader(deps.pool);
       const cursor = after === undefined ? undefined : await reader.cursorAfter(after);
       if (after !== undefined && !cursor) throw new RequestValidationError([{ field: 'after', message: `No event has position ${after}; pass a position this stream gave out` }]);
-      return watchOrder(deps.pool, id, cursor, context.signal);
+      return watchOrder(deps.pool, id, cursor, context.signal, commitWakeups(deps.eventStore));
     },
   };
 };

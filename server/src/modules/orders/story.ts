@@ -1,4 +1,5 @@
 import type { LoggedEvent } from '@eventshop/sdk/contract';
+import type { CommitWakeups } from '../../infra/log/commit-wakeups.js';
 import { logReader, toStoredLogEvent, type LogCursor, type StoredLogEvent } from '../../infra/log/log-reader.js';
 import type { Queryable } from '../../infra/privacy/keyring.js';
 import { revealForHistory } from '../../ops/history-events.js';
@@ -28,14 +29,14 @@ export const storyOf = async (db: Queryable, orderId: string, until?: LogCursor)
 };
 
 /** The story so far (or from after `after`), then each new event of it as it commits. */
-export async function* watchOrder(db: Queryable, orderId: string, after: LogCursor | undefined, signal: AbortSignal): AsyncGenerator<LoggedEvent> {
+export async function* watchOrder(db: Queryable, orderId: string, after: LogCursor | undefined, signal: AbortSignal, wakeups?: CommitWakeups): AsyncGenerator<LoggedEvent> {
   let from = after;
   if (!from) {
     from = await logReader(db).head();
     const past = await storyOf(db, orderId, from);
     if (past.length > 0) yield* await revealForHistory(db, past);
   }
-  yield* followLog(db, from, {}, signal, belongsToOrder(orderId));
+  yield* followLog(db, from, {}, signal, { accept: belongsToOrder(orderId), wakeups });
 }
 
 
