@@ -277,7 +277,12 @@ const runBatch = async <State, Command, StreamEvent extends Event>(eventStore: P
       const listeners = commitListeners.get(eventStore);
       if (listeners?.size) {
         const types = events.map((event) => event.type);
-        for (const listener of listeners) listener(types);
+        for (const listener of listeners) {
+          // A wake-up is a hint: one that throws must not fail a command already recorded.
+          try {
+            listener(types);
+          } catch {}
+        }
       }
       if (snapshots && crossesSnapshotBoundary(loaded.version, version)) {
         // A cache: failing to write it must not fail commands that are already recorded.
