@@ -1,4 +1,4 @@
-import type { OperationId } from '@eventshop/sdk/contract';
+import { LoggedEvent, type OperationDefinition, type OperationId } from '@eventshop/sdk/contract';
 import { renderEntityDiff, type EntityDiffView } from './diff-view.js';
 import { eventLine, eventLines, type EventForLine } from './event-line.js';
 import type { Presentation } from './presentation.js';
@@ -23,11 +23,19 @@ export const operationViews: Partial<Record<OperationId, OperationView>> = {
   'system.status': (data, presentation) => renderStatus(data as StatusView, presentation),
 };
 
-/** How each message of a stream operation prints as one line; without one, a message prints as compact JSON. */
+/** How each message of a stream operation prints as one line, where its output schema alone does not say (see messageLineViewFor). */
 export const messageLineViews: Partial<Record<OperationId, OperationView>> = {
-  'ops.events.live': (data, presentation) => eventLine(data as EventForLine, presentation),
   'ops.readModels.watch': (data) => rebuildLine(data as RebuildForLine),
 };
+
+const loggedEventLine: OperationView = (data, presentation) => eventLine(data as EventForLine, presentation);
+
+/**
+ * How each message of a stream operation prints as one line: every stream of logged events (the
+ * live tail, an order's story) as the tail prints them; others by their own view, or as compact JSON.
+ */
+export const messageLineViewFor = (definition: Pick<OperationDefinition, 'id' | 'output'>): OperationView =>
+  messageLineViews[definition.id as OperationId] ?? (definition.output === LoggedEvent ? loggedEventLine : (message: unknown) => JSON.stringify(message));
 
 type RebuildForLine = { status: string; eventsDone: number; eventsTotal: number; eventsPerSecond: number; secondsLeft: number | null; comparison: { equal: boolean } | null; error: string | null };
 

@@ -2,7 +2,7 @@ import type { ShopClient } from '@eventshop/sdk';
 import type { OperationDefinition } from '@eventshop/sdk/contract';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../errors/exit-codes.js';
-import { messageLineViews } from '../../output/operation-views.js';
+import { messageLineViewFor } from '../../output/operation-views.js';
 import type { Printer } from '../../output/printer.js';
 import { kebabCase } from '../../schema/flag-names.js';
 import { streamMessages } from './stream-calls.js';
@@ -50,7 +50,7 @@ export const followStream = async (
   { client, context, printer }: { client: ShopClient; context: CliContext; printer: Printer },
 ): Promise<void> => {
   const { signal, release } = interruptSignal(context);
-  const lineOf = messageLineViews[definition.id as keyof typeof messageLineViews] ?? ((message: unknown) => JSON.stringify(message));
+  const lineOf = messageLineViewFor(definition);
   const idField = definition.resume?.idField;
   let count = 0;
   let lastId: unknown;
