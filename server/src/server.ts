@@ -11,6 +11,7 @@ import { migrate, migrateEventLog } from './infra/database/migrations.js';
 import { createPool, DATABASE_TIMEOUTS } from './infra/database/pool.js';
 import { commitWakeups, createEventStore } from './infra/eventstore.js';
 import { LOG_INDEXES } from './infra/log/log-reader.js';
+import { ORDER_STORY_INDEXES } from './modules/orders/story.js';
 import type { LoggerOptions } from './infra/logging.js';
 import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { inOperation } from './infra/observability/scope.js';
@@ -112,7 +113,7 @@ export const createServer = async (
     await migrate(pool, [...moduleSchemas(), ...SIMULATED_LEDGER_SCHEMA]);
     const eventStore = createEventStore(databaseUrl, pool, inlineProjections());
     await eventStore.schema.migrate();
-    await migrateEventLog(pool, LOG_INDEXES);
+    await migrateEventLog(pool, [...LOG_INDEXES, ...ORDER_STORY_INDEXES]);
     const tokens = createTokenService(await loadSigningSecret(pool, config.jwtSecret), config.tokenTtlSeconds);
     // A forgetting interrupted by a crash is finished before anything is served.
     await completeInterruptedErasures(pool);
