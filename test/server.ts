@@ -28,7 +28,7 @@ export type TestServer = RunningServer & {
   clock: ReturnType<typeof fixedClock>;
   /** An admin bearer token. */
   adminToken(): Promise<string>;
-  /** Sends the request and asserts it was refused with `status` (naming `field`, when given) and appended no event. */
+  /** Sends the request and asserts it was refused with `status` (naming `field`, when given) and recorded no event of its own. */
   expectRefusedWithNothingAppended(
     request: () => Promise<{ statusCode: number; json(): any }>,
     status: number,

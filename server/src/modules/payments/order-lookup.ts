@@ -22,7 +22,7 @@ export const whyUnpayable = (status: string): string | undefined => {
     case 'cancelled':
       return 'The order was cancelled; place a new one.';
     default:
-      return `The order is ${status.replace('_', ' ')}: it has been paid already.`;
+      return `The order is ${status.replaceAll('_', ' ')}: it has been paid already.`;
   }
 };
 
