@@ -12,7 +12,7 @@ import { REPO_ROOT } from './support/server-process.js';
  */
 
 const read = (file: string) => readFileSync(`${REPO_ROOT}/${file}`, 'utf8');
-type Service = { profiles?: string[]; environment?: Record<string, string>; volumes?: string[]; secrets?: string[]; build?: string; image?: string; depends_on?: unknown };
+type Service = { profiles?: string[]; environment?: Record<string, string>; volumes?: string[]; secrets?: string[]; build?: string; image?: string; depends_on?: unknown; ports?: unknown[] };
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; secrets: Record<string, unknown> };
 const services = compose.services;
 const dashboard = JSON.parse(read('deploy/grafana/dashboards/eventshop.json')) as {
@@ -48,6 +48,17 @@ describe('docker compose --profile cluster', () => {
       const check = spawnSync('haproxy', ['-c', '-f', `${REPO_ROOT}/deploy/haproxy/haproxy.cfg`], { encoding: 'utf8' });
       expect(check.status, check.stdout + check.stderr).toBe(0);
     }
+  });
+
+  it('names each client to the API instances, which believe it only from the balancer', () => {
+    expect(read('deploy/haproxy/haproxy.cfg')).toMatch(/^\s*option forwardfor$/m);
+    for (const name of ['api1', 'api2']) {
+      expect(services[name]!.environment!.EVENTSHOP_TRUST_PROXY).toBe('uniquelocal');
+      // Reachable only through the balancer: a client able to connect directly could name any address.
+      expect(services[name]!.ports).toBeUndefined();
+    }
+    // The single server publishes its own port: nobody in front of it is trusted.
+    expect(services.server!.environment?.EVENTSHOP_TRUST_PROXY).toBeUndefined();
   });
 
   it('has Prometheus scrape all three instances with the metrics token from a compose secret', () => {

@@ -68,6 +68,7 @@ defaults
 
 frontend shop
   bind 127.0.0.1:${port}
+  option forwardfor
   default_backend api
 
 backend api
@@ -129,7 +130,10 @@ export const startNodeProxy = async (backends: readonly Backend[]): Promise<Load
           return;
         }
         tried.add(backend);
-        const upstream = http.request({ host: backend.host, port: backend.port, method: request.method, path: request.url, headers: request.headers, agent }, (answer) => {
+        // Names the client, as HAProxy's `option forwardfor` does.
+        const forwardedFor = [request.headers['x-forwarded-for'], request.socket.remoteAddress].filter(Boolean).join(', ');
+        const headers = { ...request.headers, 'x-forwarded-for': forwardedFor };
+        const upstream = http.request({ host: backend.host, port: backend.port, method: request.method, path: request.url, headers, agent }, (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);
           answer.on('error', () => response.destroy());

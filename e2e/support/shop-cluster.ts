@@ -25,8 +25,10 @@ export const shopCluster = async (
     EVENTSHOP_JWT_SECRET: 'cluster-shared-secret-cluster-shared-secret',
     // A key whose instance died mid-request is looked into after 2 s instead of 60, so the SDK's retries meet the answer.
     EVENTSHOP_IDEMPOTENCY_STALL_SECONDS: '2',
-    // Every sign-up comes from the balancer's address.
+    // Every sign-up comes from one address, the clients' and the balancer's alike (all on loopback here).
     EVENTSHOP_SIGNUPS_PER_ADDRESS: '1000000',
+    // As deployed: the API instances believe X-Forwarded-For from the balancer only.
+    EVENTSHOP_TRUST_PROXY: 'loopback',
   };
   // First, alone: it creates the schema and the admin.
   const processors = await startServerProcess({ ...common, EVENTSHOP_API: 'off' });

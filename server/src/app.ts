@@ -19,6 +19,7 @@ import { sendProblem } from './infra/http/problem-response.js';
 import { HttpProblem } from './infra/http/problems.js';
 import { registerOperations } from './infra/http/routes.js';
 import { capConnections, DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './infra/http/server-limits.js';
+import { trustedProxyCheck, type TrustedProxies } from './infra/http/trusted-proxies.js';
 import { RequestLogLine, withRedaction, type LoggerOptions } from './infra/logging.js';
 import { createMetrics, type Metrics } from './infra/observability/metrics.js';
 import { registerMetricsRoute } from './infra/observability/metrics-endpoint.js';
@@ -57,6 +58,8 @@ export type AppDependencies = {
   idempotencyStallSeconds?: number;
   /** Request timeouts and connection caps of the listening server (inject does not meet them). */
   httpLimits?: HttpLimits;
+  /** Proxies whose X-Forwarded-For is believed (infra/http/trusted-proxies.ts). */
+  trustedProxies?: TrustedProxies | undefined;
   /** Registrations accepted from one address per window; unset parts keep the users module's defaults. */
   signUpLimit?: { perAddress?: number; windowSeconds?: number };
   /** Heartbeat and slow-client bounds of event streams (tests shorten them). */
@@ -92,6 +95,8 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
     logger: withRedaction(deps.logger),
     logController: new RequestLogLine(),
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
+    // request.ip is the client's address, also behind the load balancers named here, and only theirs.
+    trustProxy: deps.trustedProxies ? [...deps.trustedProxies] : false,
     ...fastifyLimitOptions(httpLimits),
     // Honour a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
@@ -107,7 +112,7 @@ export const buildApp = async (deps: AppDependencies): Promise<FastifyInstance> 
   // First of the hooks, so a request's span covers all of them; none at all with tracing off.
   if (tracing().enabled) registerRequestSpans(app, tracing());
 
-  capConnections(app.server, httpLimits);
+  capConnections(app.server, httpLimits, trustedProxyCheck(deps.trustedProxies));
 
   // JSON only: without this, Fastify parses text/plain bodies into strings and they fail later, less clearly.
   app.removeContentTypeParser('text/plain');

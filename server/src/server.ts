@@ -144,6 +144,7 @@ export const createServer = async (
       readyMaxLagSeconds: config.readyMaxLagSeconds,
       eventStream: options.eventStream,
       httpLimits: config.http,
+      trustedProxies: config.trustedProxies,
       signUpLimit: config.signUpLimit,
       api: config.api,
       orderReservationSeconds: config.orderReservationSeconds,

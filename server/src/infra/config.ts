@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Email, NewPassword } from '@eventshop/sdk/contract';
 import { DEFAULT_STALL_SECONDS } from './http/idempotency.js';
 import { loadHttpLimits, type HttpLimits } from './http/server-limits.js';
+import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
 import type { MetricsAccess } from './observability/metrics-endpoint.js';
 import type { PaymentsConfig } from './payments/index.js';
 
@@ -21,6 +22,8 @@ export type Config = {
   logLevel: string;
   /** Request timeouts and connection caps of the HTTP server. */
   http: HttpLimits;
+  /** The load balancers whose X-Forwarded-For names the client (EVENTSHOP_TRUST_PROXY); none when unset. */
+  trustedProxies: TrustedProxies | undefined;
   /** Registrations accepted from one address per window, where set; the users module has the defaults. */
   signUpLimit: { perAddress?: number; windowSeconds?: number };
   /** EVENTSHOP_PROCESSORS=off: serve the API only and leave background processors to other instances. */
@@ -57,6 +60,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   idempotencyStallSeconds: positiveSeconds('EVENTSHOP_IDEMPOTENCY_STALL_SECONDS', env.EVENTSHOP_IDEMPOTENCY_STALL_SECONDS, DEFAULT_STALL_SECONDS),
   logLevel: env.LOG_LEVEL ?? 'info',
   http: loadHttpLimits(env),
+  trustedProxies: parseTrustedProxies(env.EVENTSHOP_TRUST_PROXY),
   signUpLimit: {
     perAddress: positiveCount('EVENTSHOP_SIGNUPS_PER_ADDRESS', env.EVENTSHOP_SIGNUPS_PER_ADDRESS),
     windowSeconds: optionalSeconds('EVENTSHOP_SIGNUP_WINDOW_SECONDS', env.EVENTSHOP_SIGNUP_WINDOW_SECONDS),

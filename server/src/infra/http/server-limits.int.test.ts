@@ -10,8 +10,8 @@ afterEach(async () => {
 });
 
 /** The real server listening on a free port, with the limits the test names. */
-const listening = async (limits: Partial<HttpLimits>) => {
-  server = await startTestServer({ http: { ...DEFAULT_HTTP_LIMITS, ...limits } });
+const listening = async (limits: Partial<HttpLimits>, trustedProxies?: string[]) => {
+  server = await startTestServer({ http: { ...DEFAULT_HTTP_LIMITS, ...limits }, trustedProxies });
   return server.app.listen({ host: '127.0.0.1', port: 0 });
 };
 
@@ -31,6 +31,12 @@ describe('HTTP limits on a listening server', () => {
     const counts = await runSlowUploadFlood({ url, connections: 45, seconds: 1.5, sourceAddresses: ['127.0.0.2'], healthEveryMs: 50 });
     expect(counts).toMatchObject({ opened: 45, cutByServer: 25, heldToEnd: 20, health: { failed: 0 } });
     expect(counts.health.answered).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!otherAddressWorks)('does not cap a trusted proxy per address: it carries every client’s connections', async () => {
+    const url = await listening({ maxConnectionsPerAddress: 20 }, ['127.0.0.2']);
+    const counts = await runSlowUploadFlood({ url, connections: 45, seconds: 1.5, sourceAddresses: ['127.0.0.2'], healthEveryMs: 50 });
+    expect(counts).toMatchObject({ opened: 45, cutByServer: 0, heldToEnd: 45, health: { failed: 0 } });
   });
 });
 

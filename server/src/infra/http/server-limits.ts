@@ -85,14 +85,15 @@ export const fastifyLimitOptions = (limits: HttpLimits) => ({
  * Caps open connections in total (Node's own `maxConnections`, which closes the newcomer) and per
  * remote address (an IPv6 /64 counts as one, as for the rate limits; counted here, on the same terms). Closing at once, before a byte is read, is
  * what costs a flood nothing; a client that meets the cap sees a reset and retries with backoff
- * (the SDK does). Behind a reverse proxy every connection comes from the proxy's address: raise
- * the per-address cap or set it to 0 there, and let the proxy limit its clients.
+ * (the SDK does). Behind a reverse proxy every connection comes from the proxy's address: the
+ * trusted proxies (EVENTSHOP_TRUST_PROXY) are not capped per address, and limit their clients themselves.
  */
-export const capConnections = (server: Server, limits: HttpLimits) => {
+export const capConnections = (server: Server, limits: HttpLimits, isTrustedProxy: (address: string) => boolean = () => false) => {
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
   if (limits.maxConnectionsPerAddress <= 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    if (socket.remoteAddress && isTrustedProxy(socket.remoteAddress)) return;
     const address = addressKey(socket.remoteAddress ?? 'unknown');
     const count = open.get(address) ?? 0;
     if (count >= limits.maxConnectionsPerAddress) {
