@@ -4,6 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { createDatabase } from '../server/src/infra/database/create-database.js';
 import { startEmbeddedPostgres } from '../server/src/infra/database/embedded.js';
 
 export type BenchDatabase = {
@@ -23,11 +24,9 @@ export const openBenchDatabase = async (env: NodeJS.ProcessEnv = process.env): P
   const external = env.DATABASE_URL || undefined;
   if (external) {
     const name = `eventshop_bench_${randomBytes(4).toString('hex')}`;
-    await withClient(external, (client) => client.query(`CREATE DATABASE ${name}`));
-    const url = new URL(external);
-    url.pathname = `/${name}`;
+    const url = await createDatabase(external, name);
     return {
-      url: url.toString(),
+      url,
       description: `DATABASE_URL server, scratch database ${name} (dropped afterwards)`,
       close: once(async () => {
         await withClient(external, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

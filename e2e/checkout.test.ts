@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopClient, type ShopClient } from '@eventshop/sdk';
-import { makeDataDir, postgresProcessesFor, startServerProcess, type ServerProcess } from './support/server-process.js';
+import type { ServerProcess } from './support/server-process.js';
+import { startShopWithAdmin, type ShopWithAdmin } from './support/shop-with-admin.js';
 import { json, shopctl } from './support/shopctl.js';
 
 /**
@@ -20,26 +20,16 @@ let admin: ShopClient;
 let adminCli: Record<string, string>;
 let teapot: string;
 
+let shop: ShopWithAdmin | undefined;
+
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  server = await startServerProcess({ EVENTSHOP_DATA_DIR: dataDir, EVENTSHOP_ADMIN_EMAIL: ADMIN.email, EVENTSHOP_ADMIN_PASSWORD: ADMIN.password });
-  admin = createShopClient({ baseUrl: server.url });
-  admin.setToken((await admin.auth.login(ADMIN)).token);
-  adminCli = { SHOPCTL_CONFIG: path.join(dataDir, 'admin-cli.json'), SHOPCTL_URL: server.url };
-  const login = await shopctl(['login', '--email', ADMIN.email, '--password-stdin'], adminCli, `${ADMIN.password}\n`);
-  expect(login.code, login.stderr).toBe(0);
+  shop = await startShopWithAdmin(ADMIN);
+  ({ dataDir, server, admin, adminCli } = shop);
   teapot = (await admin.products.create({ name: 'Checkout cast-iron teapot', description: 'keeps tea hot', price: { amount: 4500, currency: 'EUR' }, categoryId: 'teaware' })).id;
   await admin.products.setStock({ id: teapot, quantity: 20 });
 }, 300_000);
 
-afterAll(async () => {
-  await admin?.close();
-  if (server) expect(await server.stop('SIGINT')).toBe(0);
-  if (dataDir) {
-    expect(postgresProcessesFor(dataDir)).toEqual([]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+afterAll(() => shop?.close());
 
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 50 });
 

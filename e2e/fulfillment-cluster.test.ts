@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/database.js';
 import { processorCluster, type ProcessorCluster } from './support/processor-cluster.js';
 import { killLeftoverServers } from './support/server-process.js';
+import { callJson as call } from './support/http-json.js';
 
 let cluster: ProcessorCluster;
 
@@ -19,16 +20,6 @@ afterAll(async () => {
 const ADMIN = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
 const address = { recipientName: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
 
-const call = async (url: string, method: string, path: string, token?: string, body?: unknown) => {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, any>;
-};
 
 /** Places and confirms `count` orders through every live server at once; a server killed meanwhile only loses its own requests. */
 const confirmOrders = async (count: number, products: string[], buyers: string[]) => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/database.js';
 import { createPool, type Pool } from '../server/src/infra/database/pool.js';
 import { killLeftoverServers, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { callJson as call } from './support/http-json.js';
 
 /**
  * The fulfillment process killed (SIGKILL, by its own crash point) between a step's effect and
@@ -41,16 +42,6 @@ const died = (server: ServerProcess) =>
     });
   });
 
-const call = async (url: string, method: string, path: string, token?: string, body?: unknown) => {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, any>;
-};
 
 const count = async (type: string, orderId: string) =>
   (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM emt_messages WHERE message_type = $1 AND message_data->>'orderId' = $2`, [type, orderId])).rows[0]!.n;

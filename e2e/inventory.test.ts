@@ -1,8 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, createShopClient, type ShopClient } from '@eventshop/sdk';
-import { makeDataDir, REPO_ROOT, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { REPO_ROOT, type ServerProcess } from './support/server-process.js';
+import { startShopWithAdmin, type ShopWithAdmin } from './support/shop-with-admin.js';
 import { json, shopctl } from './support/shopctl.js';
 
 /**
@@ -18,24 +19,20 @@ let warehouse: ShopClient;
 let adminCli: Record<string, string>;
 let warehouseCli: Record<string, string>;
 
+let shop: ShopWithAdmin | undefined;
+
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  server = await startServerProcess({ EVENTSHOP_DATA_DIR: dataDir, EVENTSHOP_ADMIN_EMAIL: ADMIN.email, EVENTSHOP_ADMIN_PASSWORD: ADMIN.password });
-  admin = createShopClient({ baseUrl: server.url });
-  admin.setToken((await admin.auth.login(ADMIN)).token);
+  shop = await startShopWithAdmin(ADMIN);
+  ({ dataDir, server, admin, adminCli } = shop);
   const { key } = await admin.apiKeys.create({ name: 'E2E warehouse', role: 'service' });
   warehouse = createShopClient({ baseUrl: server.url, apiKey: key });
-  adminCli = { SHOPCTL_CONFIG: path.join(dataDir, 'admin-cli.json'), SHOPCTL_URL: server.url };
-  expect((await shopctl(['login', '--email', ADMIN.email, '--password-stdin'], adminCli, `${ADMIN.password}\n`)).code).toBe(0);
   warehouseCli = { SHOPCTL_CONFIG: path.join(dataDir, 'warehouse-cli.json'), SHOPCTL_URL: server.url };
   expect((await shopctl(['login', '--api-key', key], warehouseCli)).code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
   await warehouse?.close();
-  await admin?.close();
-  if (server) expect(await server.stop('SIGINT')).toBe(0);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await shop?.close();
 });
 
 /**

@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError, PreconditionFailedError, UnauthorizedError, createShopClient, type ShopClient } from '@eventshop/sdk';
-import { makeDataDir, postgresProcessesFor, startServerProcess, type ServerProcess } from './support/server-process.js';
+import type { ServerProcess } from './support/server-process.js';
+import { startShopWithAdmin, type ShopWithAdmin } from './support/shop-with-admin.js';
 import { json, shopctl } from './support/shopctl.js';
 
 /**
@@ -16,24 +16,14 @@ let server: ServerProcess;
 let admin: ShopClient;
 let adminCli: Record<string, string>;
 
+let shop: ShopWithAdmin | undefined;
+
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  server = await startServerProcess({ EVENTSHOP_DATA_DIR: dataDir, EVENTSHOP_ADMIN_EMAIL: ADMIN.email, EVENTSHOP_ADMIN_PASSWORD: ADMIN.password });
-  admin = createShopClient({ baseUrl: server.url });
-  admin.setToken((await admin.auth.login(ADMIN)).token);
-  adminCli = { SHOPCTL_CONFIG: path.join(dataDir, 'admin-cli.json'), SHOPCTL_URL: server.url };
-  const login = await shopctl(['login', '--email', ADMIN.email, '--password-stdin'], adminCli, `${ADMIN.password}\n`);
-  expect(login.code, login.stderr).toBe(0);
+  shop = await startShopWithAdmin(ADMIN);
+  ({ dataDir, server, admin, adminCli } = shop);
 }, 120_000);
 
-afterAll(async () => {
-  await admin?.close();
-  if (server) expect(await server.stop('SIGINT')).toBe(0);
-  if (dataDir) {
-    expect(postgresProcessesFor(dataDir)).toEqual([]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+afterAll(() => shop?.close());
 
 describe('the catalog', () => {
   it('through the SDK: create, search with a price filter, stale update refused, discontinue', async () => {

@@ -18,9 +18,9 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { openBenchDatabase } from '../bench/database.js';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
+import { createDatabase } from '../server/src/infra/database/create-database.js';
 import { createPool, type Pool } from '../server/src/infra/database/pool.js';
 import { createEventStore, loadState } from '../server/src/infra/eventstore.js';
 import { inventoryDecider, inventoryStreamName, presentInventory } from '../server/src/modules/inventory/inventory.js';
@@ -341,20 +341,6 @@ export const checkGlobal = async (pool: Pool, eventStore: ReturnType<typeof crea
   return problems;
 };
 
-/** Another empty database on the same PostgreSQL as `url`. */
-const siblingDatabase = async (url: string, name: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const sibling = new URL(url);
-  sibling.pathname = `/${name}`;
-  return sibling.toString();
-};
-
 export const checkoutSoak: Soak = {
   name: 'checkout',
   summary: 'kill -9 the server at every crash point of a checkout; no double charge, no stock lost',
@@ -369,7 +355,7 @@ export const checkoutSoak: Soak = {
       // A start costs seconds and a trial needs one: lanes of their own (server, database) run side by side.
       const results = await Promise.all(
         Array.from({ length: lanes }, async (_, lane) =>
-          checkoutTrials(lane === 0 ? database.url : await siblingDatabase(database.url, `checkout_lane_${lane}`), plan.filter((trial) => trial.index % lanes === lane), log, trials),
+          checkoutTrials(lane === 0 ? database.url : await createDatabase(database.url, `checkout_lane_${lane}`), plan.filter((trial) => trial.index % lanes === lane), log, trials),
         ),
       );
       const violations = results.flatMap((result) => result.violations);
